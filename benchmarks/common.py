@@ -1,0 +1,93 @@
+"""What every benchmark script shares: its command line and the results file it writes.
+
+Each script writes ``benchmarks/results/<name>.json`` holding the machine, the date, the
+commit and its figures, each figure's key ending in its unit (``_s``, ``_mb``, ...).
+``--quick`` runs a shrunken version (CI runs it so the scripts never rot) and writes to
+``--out`` instead of the committed results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+from pathlib import Path
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+def parse_args(description: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="a shrunken run, for CI")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="folder for the results file (default: benchmarks/results, or a "
+                             "throwaway one with --quick)")
+    args = parser.parse_args()
+    if args.out is None and not args.quick:
+        args.out = RESULTS_DIR
+    return args
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _memory_gb() -> float | None:
+    try:
+        import psutil
+
+        return round(psutil.virtual_memory().total / 2**30, 1)
+    except ImportError:
+        return None
+
+
+def _commit() -> str:
+    root = Path(__file__).resolve().parent.parent
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
+                             text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return sha + ("+changes" if dirty else "")
+
+
+def machine() -> dict:
+    import tensorflow as tf
+
+    return {
+        "cpu": _cpu_model(),
+        "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "memory_gb": _memory_gb(),
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+    }
+
+
+def write_results(name: str, figures: dict, args: argparse.Namespace) -> Path | None:
+    """Write ``<name>.json`` under ``args.out`` (nothing for a quick run without ``--out``)."""
+    results = {
+        "name": name,
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),
+        "commit": _commit(),
+        "quick": bool(args.quick),
+        "machine": machine(),
+        "figures": figures,
+    }
+    print(json.dumps(results, indent=2))
+    if args.out is None:
+        return None
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"{name}.json"
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    return path

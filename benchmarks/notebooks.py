@@ -1,0 +1,41 @@
+"""Peak memory and run time of every course notebook at its default settings.
+
+    python benchmarks/notebooks.py            # every notebook, full settings
+    python benchmarks/notebooks.py --quick    # only 00_index, DBN_COURSE_QUICK=1, for CI
+
+Each notebook runs in a fresh kernel through papermill; the kernel's peak resident
+memory (``ru_maxrss``) is recorded as ``notebook_<name>_peak_rss_mb`` and the wall time
+as ``notebook_<name>_s``. Binder leaves a notebook about 1.5 GB of its 2 GB.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import common
+
+from dbn_course.notebook import execute_notebook
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def main() -> None:
+    args = common.parse_args(__doc__.splitlines()[0])
+    os.environ["DBN_COURSE_QUICK"] = "1" if args.quick else "0"
+    figures = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+        for path in paths[:1] if args.quick else paths:
+            start = time.perf_counter()
+            records = execute_notebook(path, Path(tmp) / path.name)
+            name = path.stem
+            figures[f"notebook_{name}_s"] = round(time.perf_counter() - start, 1)
+            figures[f"notebook_{name}_peak_rss_mb"] = round(records["_peak_rss_mb"])
+    common.write_results("notebooks", figures, args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+"""dbn-course: how networks learned to generate digits, in TensorFlow 2.
+
+Importing the package starts TensorFlow quietly and within the CPU quota (see
+:mod:`dbn_course.runtime`), so import it before TensorFlow in a notebook.
+
+Modules:
+    config     -- ``DBN_COURSE_QUICK`` and :func:`~dbn_course.config.by_mode`
+    data       -- MNIST as tensorflow-datasets shapes it, online or offline
+    idx        -- the IDX file format MNIST ships in
+    plotting   -- image grids and figure captions shared by every chapter
+    exercises  -- checkers for the exercises that close each chapter
+    notebook   -- helpers for notebooks: recording results, describing the setup
+    runtime    -- starting TensorFlow
+"""
+
+from .runtime import start_tensorflow as _start_tensorflow
+
+_start_tensorflow()
+
+from . import config, data, exercises, idx, notebook, plotting  # noqa: E402
+from .config import by_mode, quick_mode  # noqa: E402
+from .data import flatten_image  # noqa: E402
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "by_mode",
+    "config",
+    "data",
+    "exercises",
+    "flatten_image",
+    "idx",
+    "notebook",
+    "plotting",
+    "quick_mode",
+]

@@ -1,0 +1,13 @@
+"""Checkers for the exercises at the end of each chapter.
+
+Each checker takes the learner's answer -- a number, an array or a function -- and
+returns a :class:`Feedback` that says whether it is right and why. One module per
+chapter; the notebook says which function checks which exercise.
+
+    mnist  -- chapter 01, MNIST as the book loads it
+"""
+
+from . import mnist
+from .feedback import Feedback
+
+__all__ = ["Feedback", "mnist"]

@@ -1,0 +1,102 @@
+"""Figures shared by every chapter: grids of digits, and captions naming the data.
+
+Every figure drawn from MNIST goes through :func:`image_grid` (or a helper built on
+it), so all chapters' pictures look alike, and :func:`stamp_source` writes a caption
+on any figure computed on the bundled subset rather than the full data set.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from . import data
+
+
+def stamp_source(fig, source: "data.MNISTSource | None" = None):
+    """Caption ``fig`` with the data it was computed on, if that was the bundled subset.
+
+    Args:
+        fig: a matplotlib figure.
+        source: the data source; defaults to the one most recently loaded.
+
+    Returns:
+        ``fig``, for chaining.
+    """
+    source = source if source is not None else data.current_source()
+    if source is not None and source.is_subset:
+        fig.text(0.5, 0.005, f"Computed on the {source.describe()}", ha="center", va="bottom",
+                 fontsize=8, color="0.35")
+    return fig
+
+
+def _as_images(images) -> np.ndarray:
+    images = np.asarray(images, dtype=np.float32)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim == 2 and images.shape[-1] == data.NUM_PIXELS:
+        images = images.reshape(-1, 28, 28)
+    if images.ndim != 3:
+        raise ValueError(
+            f"expected images of shape (n, 28, 28), (n, 28, 28, 1) or (n, 784), got {images.shape}"
+        )
+    return images
+
+
+def image_grid(images, labels=None, ncols: int = 10, title: str | None = None, cell_size: float = 1.0,
+               source: "data.MNISTSource | None" = None):
+    """Draw images in a grid, each with its label (if given) above it.
+
+    Args:
+        images: (n, 28, 28), (n, 28, 28, 1) or flattened (n, 784) values; uint8 or floats
+            in [0, 1] (each image is shown on its own grey scale).
+        labels: optional n labels (ints or strings) written above the images.
+        ncols: images per row.
+        title: optional figure title.
+        cell_size: inches per image.
+        source: data source for the caption (see :func:`stamp_source`).
+
+    Returns:
+        The matplotlib figure.
+    """
+    images = _as_images(images)
+    n = len(images)
+    if n == 0:
+        raise ValueError("image_grid needs at least one image")
+    if ncols < 1:
+        raise ValueError(f"ncols must be at least 1, got {ncols}")
+    if labels is not None and len(labels) != n:
+        raise ValueError(f"got {n} images but {len(labels)} labels")
+    ncols = min(ncols, n)
+    nrows = math.ceil(n / ncols)
+    label_room = 0.25 if labels is not None else 0.0
+    fig, axes = plt.subplots(nrows, ncols, squeeze=False,
+                             figsize=(ncols * cell_size, nrows * (cell_size + label_room) + (0.4 if title else 0.1)))
+    for index, ax in enumerate(axes.flat):
+        ax.set_axis_off()
+        if index < n:
+            ax.imshow(images[index], cmap="gray", interpolation="nearest")
+            if labels is not None:
+                ax.set_title(str(labels[index]), fontsize=9, pad=2)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout(pad=0.3, rect=(0, 0.03, 1, 1))
+    return stamp_source(fig, source)
+
+
+def show_examples(info, dataset, rows: int = 3, cols: int = 3):
+    """Like ``tfds.show_examples``: the first ``rows * cols`` images of a dataset, labelled.
+
+    Args:
+        info: the :class:`~dbn_course.data.MNISTInfo` of the dataset (for its source).
+        dataset: a dataset of ``{"image", "label"}`` elements, as from ``as_dataset``.
+    """
+    if rows < 1 or cols < 1:
+        raise ValueError(f"rows and cols must be at least 1, got {rows} and {cols}")
+    images, labels = [], []
+    for element in dataset.take(rows * cols):
+        images.append(element["image"].numpy())
+        labels.append(int(element["label"].numpy()))
+    return image_grid(np.stack(images), labels, ncols=cols, cell_size=1.3, source=info.source)

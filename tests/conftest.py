@@ -1,0 +1,39 @@
+"""Test-wide settings: the CI-sized run, no network, no windows.
+
+These are set before any notebook kernel starts, and kernels inherit them.
+``DBN_COURSE_QUICK=0 pytest`` runs the notebooks at their full defaults instead.
+"""
+
+import os
+
+os.environ.setdefault("DBN_COURSE_QUICK", "1")
+os.environ.setdefault("DBN_COURSE_OFFLINE", "1")  # tests never probe the network
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def full_mnist_dir():
+    """The full MNIST copy named by DBN_COURSE_MNIST_DIR (CI sets it); skip without one."""
+    value = os.environ.get("DBN_COURSE_MNIST_DIR", "").strip()
+    if not value:
+        pytest.skip("DBN_COURSE_MNIST_DIR is not set: no full MNIST copy to check against")
+    return Path(value)
+
+
+@pytest.fixture
+def no_configured_mnist(monkeypatch, tmp_path):
+    """No data_dir, no DBN_COURSE_MNIST_DIR, an empty tfds cache, a fresh resolver."""
+    from dbn_course import data
+
+    monkeypatch.delenv("DBN_COURSE_MNIST_DIR", raising=False)
+    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds"))
+    monkeypatch.setattr(data, "_resolved", {})
+    monkeypatch.setattr(data, "_announced_embedded", False)
+    return tmp_path

@@ -1,0 +1,64 @@
+import numpy as np
+import pytest
+
+from dbn_course import data
+from dbn_course.exercises import Feedback, mnist
+
+
+@pytest.fixture(scope="module")
+def train():
+    return data.load_arrays("train")
+
+
+def test_feedback_reads_well():
+    assert str(Feedback.right("because")) == "✔ Correct: because"
+    assert str(Feedback.wrong("no")).startswith("✘ Not yet")
+
+
+@pytest.mark.parametrize(
+    "check", [mnist.check_class_counts, mnist.check_mean_pixel, mnist.check_stochastic_binarizer]
+)
+def test_placeholders_are_not_answers(check):
+    for placeholder in (None, ..., lambda x: None):
+        if check is not mnist.check_stochastic_binarizer and callable(placeholder):
+            continue
+        feedback = check(placeholder)
+        assert not feedback.correct and "no answer yet" in feedback.message
+
+
+def test_class_counts(train):
+    truth = np.bincount(train[1], minlength=10)
+    assert mnist.check_class_counts(truth).correct
+    assert mnist.check_class_counts(truth.tolist()).correct
+    off_by_one = truth.copy()
+    off_by_one[3] += 1
+    assert "add up to" in mnist.check_class_counts(off_by_one).message
+    swapped = truth.copy()
+    swapped[[0, 1]] = swapped[[1, 0]]
+    feedback = mnist.check_class_counts(swapped)
+    assert not feedback.correct and "[0, 1]" in feedback.message
+    assert "Expected 10" in mnist.check_class_counts([1, 2, 3]).message
+
+
+def test_mean_pixel(train):
+    mean = train[0].mean() / 255
+    assert mnist.check_mean_pixel(mean).correct
+    assert mnist.check_mean_pixel(np.float32(mean + 1e-4)).correct
+    assert "0-255 scale" in mnist.check_mean_pixel(mean * 255).message
+    by_256 = mnist.check_mean_pixel(train[0].mean() / 256)
+    assert not by_256.correct and "256" in by_256.message
+    assert not mnist.check_mean_pixel(0.5).correct
+
+
+def test_stochastic_binarizer():
+    rng = np.random.default_rng(0)
+    assert mnist.check_stochastic_binarizer(lambda x: (rng.random(x.shape) < x).astype(np.float32)).correct
+    assert mnist.check_stochastic_binarizer(lambda x: data.binarize_stochastic(x, seed=1)).correct
+    threshold = mnist.check_stochastic_binarizer(lambda x: (x > 0.5).astype(np.float32))
+    assert not threshold.correct and "threshold" in threshold.message
+    assert "shape" in mnist.check_stochastic_binarizer(lambda x: x.ravel()).message
+    assert "only 0s and 1s" in mnist.check_stochastic_binarizer(lambda x: x).message
+    biased = mnist.check_stochastic_binarizer(lambda x: (rng.random(x.shape) < 0.9 * x + 0.05).astype(float))
+    assert not biased.correct
+    assert "raised ZeroDivisionError" in mnist.check_stochastic_binarizer(lambda x: 1 / 0).message
+    assert "function itself" in mnist.check_stochastic_binarizer(np.zeros(3)).message

@@ -1,0 +1,25 @@
+import nbformat
+import numpy as np
+import pytest
+
+from dbn_course import notebook
+
+
+def test_records_round_trip_through_a_notebook():
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("")
+    for name, value in [("count", np.int64(3)), ("mean", np.float32(0.5)), ("grid", np.eye(2)), ("label", "a")]:
+        payload = {"name": name, "value": notebook._jsonable(value)}
+        cell.outputs.append(nbformat.v4.new_output("display_data", data={notebook.RECORD_MIMETYPE: payload}))
+    nb.cells.append(cell)
+    assert notebook.read_records(nb) == {"count": 3, "mean": 0.5, "grid": [[1.0, 0.0], [0.0, 1.0]], "label": "a"}
+
+
+def test_unrecordable_values_are_refused():
+    with pytest.raises(TypeError, match="object"):
+        notebook._jsonable(object())
+
+
+def test_describe_setup_names_the_data():
+    text = notebook.describe_setup()
+    assert "TensorFlow" in text and "Data: " in text and "Run mode: quick" in text

@@ -1,0 +1,48 @@
+"""The notebooks run with other parameters, and record what those parameters imply.
+
+nbval executes every notebook as committed (``pytest`` collects ``notebooks/``); these
+tests run some again through papermill with non-default parameters and check the values
+each notebook records against values computed here, plus the kernel's peak memory.
+"""
+
+import numpy as np
+import pytest
+
+from dbn_course import data
+from dbn_course.notebook import execute_notebook
+
+from .conftest import ROOT
+
+NOTEBOOKS = ROOT / "notebooks"
+BINDER_BUDGET_MB = 1500  # Binder's 2 GB, less the server and other kernels
+
+
+def test_mnist_notebook_with_other_parameters(tmp_path):
+    params = {"example_rows": 2, "example_cols": 4, "threshold": 0.3, "binarize_seed": 5}
+    records = execute_notebook(NOTEBOOKS / "01_mnist.ipynb", tmp_path / "out.ipynb", params)
+
+    images, labels = data.load_arrays("train")
+    test_labels = data.load_arrays("test")[1]
+    assert records["splits"] == {"train": len(labels), "test": len(test_labels)}
+    assert records["examples_shown"] == 8
+    assert records["label_counts"] == np.bincount(labels, minlength=10).tolist()
+    assert records["mean_pixel"] == pytest.approx(images.mean() / 255, rel=1e-6)
+
+    first = images[:4].reshape(4, -1) / 255.0
+    ink = records["ink_fraction"]
+    assert ink["grey"] == pytest.approx(first.mean(), rel=1e-5)
+    assert ink["threshold"] == pytest.approx((first > 0.3).mean(), rel=1e-6)
+    # 3,136 Bernoulli draws: the stochastic fraction is within 4 standard deviations of the grey mean.
+    assert abs(ink["stochastic"] - ink["grey"]) < 4 * np.sqrt(0.25 / first.size)
+    assert records["_peak_rss_mb"] < BINDER_BUDGET_MB
+
+
+def test_index_notebook_points_the_course_at_a_folder(tmp_path):
+    import nbformat
+
+    execute_notebook(NOTEBOOKS / "00_index.ipynb", tmp_path / "out.ipynb",
+                     {"mnist_dir": str(data.EMBEDDED_DIR)})
+    nb = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert "Data: MNIST from the folder named by DBN_COURSE_MNIST_DIR" in printed
+    assert "Run mode: quick" in printed

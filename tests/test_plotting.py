@@ -1,0 +1,48 @@
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from dbn_course import data, plotting
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def captions(fig):
+    return [t.get_text() for t in fig.texts]
+
+
+@pytest.mark.parametrize("shape", [(12, 28, 28), (12, 28, 28, 1), (12, 784)])
+def test_image_grid_accepts_the_usual_shapes(shape):
+    fig = plotting.image_grid(np.random.default_rng(0).random(shape), labels=list(range(12)), ncols=5,
+                              source=data.MNISTSource("directory", "x"))
+    shown = [ax for ax in fig.axes if ax.images]
+    assert len(fig.axes) == 15 and len(shown) == 12
+    assert [ax.get_title() for ax in shown] == [str(i) for i in range(12)]
+    assert captions(fig) == []
+
+
+def test_image_grid_stamps_the_subset():
+    embedded = data.MNISTSource("embedded", str(data.EMBEDDED_DIR))
+    fig = plotting.image_grid(np.zeros((2, 784)), source=embedded)
+    assert any("bundled MNIST subset" in text for text in captions(fig))
+
+
+@pytest.mark.parametrize(
+    "images, labels, message",
+    [(np.zeros((3, 10)), None, "expected images"), (np.zeros((3, 784)), [1, 2], "3 images but 2 labels"),
+     (np.zeros((0, 784)), None, "at least one")],
+)
+def test_image_grid_rejects_bad_input(images, labels, message):
+    with pytest.raises(ValueError, match=message):
+        plotting.image_grid(images, labels)
+
+
+def test_show_examples_labels_each_image():
+    builder = data.builder("mnist", data_dir=data.EMBEDDED_DIR)
+    fig = plotting.show_examples(builder.info, builder.as_dataset("train"), rows=2, cols=3)
+    shown = [ax for ax in fig.axes if ax.images]
+    assert [ax.get_title() for ax in shown] == ["5", "0", "4", "1", "9", "2"]

@@ -1,0 +1,79 @@
+"""House rules of the repository that no other test would notice breaking."""
+
+import json
+import re
+import subprocess
+
+import pytest
+
+from .conftest import ROOT
+
+TEXT_SUFFIXES = {".py", ".md", ".ipynb", ".toml", ".yml", ".yaml", ".txt", ".cfg", ""}
+
+
+def tracked_text_files():
+    try:
+        names = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("not a git checkout")
+    paths = [ROOT / name for name in names.splitlines()]
+    return [p for p in paths if p.is_file() and p.suffix in TEXT_SUFFIXES and not p.name.endswith(".gz")]
+
+
+def notebooks():
+    return sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def repository_address():
+    """``owner/name`` from README.md's Binder link, the one place the address is written."""
+    match = re.search(r"^\[binder\]: https://mybinder\.org/v2/gh/([\w.-]+/[\w.-]+)/\S*urlpath=lab/tree/notebooks/00_index\.ipynb$",
+                      (ROOT / "README.md").read_text(), re.MULTILINE)
+    assert match, "README.md has no Binder link opening notebooks/00_index.ipynb in JupyterLab"
+    return match.group(1)
+
+
+def test_the_repository_address_is_written_once():
+    """A fork changes one line: the Binder link in README.md."""
+    address = repository_address()
+    lines = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in tracked_text_files()
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1)
+        if address in line
+    ]
+    assert len(lines) == 1 and lines[0].startswith("README.md:"), lines
+
+
+def test_no_absolute_paths_of_a_build_machine():
+    pattern = re.compile(r"(/work/|/root/|/home/[a-z]+/|/tmp/pytest|site-packages)")
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in tracked_text_files()
+        if path.name != "test_repository.py" and pattern.search(path.read_text(errors="replace"))
+    ]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("path", notebooks(), ids=lambda p: p.name)
+def test_notebook_conventions(path):
+    nb = json.loads(path.read_text())
+    assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name)
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    code_cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert "parameters" in code_cells[0]["metadata"].get("tags", []), "the first code cell holds the parameters"
+    for cell in code_cells:
+        assert cell["execution_count"] is not None, "notebooks are committed executed"
+        for output in cell["outputs"]:
+            assert output["output_type"] != "error", "a committed notebook shows no traceback"
+            assert output.get("name") != "stderr", f"stderr in a committed notebook: {output.get('text')}"
+    markdown = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    if not path.name.startswith("00_"):
+        assert "## Where this departs from the book's listing" in markdown
+        assert "## Exercises" in markdown
+
+
+def test_index_links_every_chapter():
+    index = (ROOT / "notebooks" / "00_index.ipynb").read_text()
+    for path in notebooks():
+        if not path.name.startswith("00_"):
+            assert f"]({path.name})" in index, f"00_index.ipynb does not link {path.name}"
