@@ -280,3 +280,67 @@ def test_current_source_tracks_the_last_load(tmp_path, no_configured_mnist):
     data.resolve_source(folder)
     assert data.current_source().kind == "directory"
     shutil.rmtree(folder)
+
+
+# ----------------------------------------------------------------------- tensorflow-datasets sources
+
+
+class FakeBuilder:
+    """Stands in for ``tfds.builder("mnist")``: records what the data layer asks of it."""
+
+    calls: list = []
+
+    def __init__(self, prepared, fail_download=False):
+        self.prepared, self.fail_download = prepared, fail_download
+
+    def is_prepared(self):
+        FakeBuilder.calls.append("is_prepared")
+        return self.prepared
+
+    def download_and_prepare(self):
+        FakeBuilder.calls.append("download_and_prepare")
+        if self.fail_download:
+            raise ConnectionError("no route to host")
+        self.prepared = True
+
+
+@pytest.fixture
+def fake_tfds(monkeypatch):
+    import sys
+    import types
+
+    module = types.ModuleType("tensorflow_datasets")
+    state = {"prepared": False, "fail_download": False}
+    module.builder = lambda name, data_dir=None: FakeBuilder(state["prepared"], state["fail_download"])
+    monkeypatch.setitem(sys.modules, "tensorflow_datasets", module)
+    FakeBuilder.calls = []
+    return state
+
+
+def test_tfds_cache_comes_before_any_download(no_configured_mnist, fake_tfds, monkeypatch):
+    fake_tfds["prepared"] = True
+    monkeypatch.setattr(data, "_tfds_cache_present", lambda directory: True)
+    monkeypatch.setattr(data, "is_online", lambda: pytest.fail("probed the network with a cache present"))
+    source = data.resolve_source()
+    assert source.kind == "tfds" and source.describe() == "MNIST from tensorflow-datasets"
+    assert FakeBuilder.calls == ["is_prepared"]
+
+
+def test_tfds_download_only_when_online(no_configured_mnist, fake_tfds, monkeypatch):
+    monkeypatch.setattr(data, "is_online", lambda: True)
+    assert data.resolve_source().kind == "tfds"
+    assert FakeBuilder.calls == ["is_prepared", "download_and_prepare"]
+
+
+def test_failed_download_falls_back_to_the_subset(no_configured_mnist, fake_tfds, monkeypatch, capsys):
+    fake_tfds["fail_download"] = True
+    monkeypatch.setattr(data, "is_online", lambda: True)
+    assert data.resolve_source().kind == "embedded"
+    printed = capsys.readouterr().out
+    assert "could not provide MNIST (ConnectionError: no route to host)" in printed
+    assert "bundled with dbn-course" in printed
+
+
+def test_download_can_be_refused(no_configured_mnist, fake_tfds, monkeypatch):
+    monkeypatch.setattr(data, "is_online", lambda: pytest.fail("probed the network with download=False"))
+    assert data.resolve_source(download=False).kind == "embedded"

@@ -1,0 +1,550 @@
+"""The Restricted Boltzmann Machine, as a Keras layer (chapter 03).
+
+A Bernoulli-Bernoulli RBM has binary visible units v (n_v of them) and binary hidden
+units h (n_h), with weights W (n_v x n_h), visible biases b and hidden biases c. Its
+energy, the Gibbs measure it defines, and the free energy of a visible vector are
+
+    E(v, h) = -b^T v - c^T h - v^T W h
+    p(v, h) = exp(-E(v, h)) / Z,          Z = sum_{v,h} exp(-E(v, h))
+    F(v)    = -log sum_h exp(-E(v, h)) = -b^T v - sum_j softplus(c_j + (v^T W)_j)
+    p(v)    = exp(-F(v)) / Z.
+
+No unit is connected to another of its own layer, so given one layer the units of the
+other are independent:
+
+    p(h_j = 1 | v) = sigmoid(c_j + (v^T W)_j),   p(v_i = 1 | h) = sigmoid(b_i + (W h)_i),
+
+and a Gibbs sweep samples a whole layer at once (block Gibbs sampling).
+
+The gradient of the average log-likelihood is a difference of two expectations,
+
+    d<log p(v)>_data / dW = <v h^T>_data - <v h^T>_model,
+
+and contrastive divergence (CD-k; Hinton 2002) replaces the model's expectation by
+samples after k Gibbs steps started at the data; persistent CD (PCD; Tieleman 2008)
+keeps those chains running from one update to the next. Equivalently, CD descends
+L = <F(v)>_data - <F(v_k)>_samples with the samples held fixed, which is how the book
+computes it with ``tf.GradientTape``; :meth:`RBM.free_energy_gradients` and
+:meth:`RBM.cd_statistics` give that gradient both ways.
+
+References:
+    G. E. Hinton, "Training products of experts by minimizing contrastive divergence",
+    Neural Computation 14(8), 2002.
+    T. Tieleman, "Training restricted Boltzmann machines using approximations to the
+    likelihood gradient", ICML 2008.
+    G. E. Hinton, "A practical guide to training restricted Boltzmann machines",
+    UTML TR 2010-003, 2010.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+from tqdm.auto import tqdm
+
+from . import evaluation
+
+
+class TrainingDivergedError(ArithmeticError):
+    """The weights became NaN or infinite during training."""
+
+
+def _check_int(name: str, value, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _check_float(name: str, value, low: float, high: float = math.inf, *, low_open: bool = False,
+                 high_open: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    value = float(value)
+    too_low = value <= low if low_open else value < low
+    too_high = value >= high if high_open else value > high
+    if too_low or too_high:
+        interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+        raise ValueError(f"{name} must lie in {interval}, got {value}")
+    return value
+
+
+def _is_eager(x) -> bool:
+    return not isinstance(x, tf.Tensor) or hasattr(x, "numpy")
+
+
+def _check_unit_values(x, name: str) -> None:
+    """ValueError for NaN or values outside [0, 1] (eager values only)."""
+    if not _is_eager(x) or tf.size(x) == 0:
+        return
+    low, high = float(tf.reduce_min(x)), float(tf.reduce_max(x))
+    if math.isnan(low) or math.isnan(high):
+        raise ValueError(f"{name} contains NaN")
+    if low < 0.0 or high > 1.0:
+        raise ValueError(f"{name} must lie in [0, 1]; got values from {low:g} to {high:g}")
+
+
+@keras.saving.register_keras_serializable(package="dbn_course")
+class RBM(keras.layers.Layer):
+    """A Restricted Boltzmann Machine with binary units, trained by CD-k or PCD-k.
+
+    Calling the layer maps visible vectors to hidden probabilities p(h = 1 | v), so an
+    RBM stacks like any Keras layer; its other methods sample, compute energies and
+    train. Equations and symbols: see the module docstring.
+
+    Args:
+        number_hidden_units: n_h, the number of hidden units.
+        number_visible_units: n_v; inferred from the first input when ``None``.
+        learning_rate: step size of each CD update.
+        cd_steps: k, the Gibbs steps per update.
+        persistent: keep the negative-phase chains between updates (PCD) instead of
+            restarting them at the data (CD).
+        momentum: fraction of the previous update added to the next, in [0, 1).
+        weight_decay: L2 penalty on W (added as ``-weight_decay * W`` to its update).
+        seed: seeds the initial weights and every sample the layer draws.
+
+    Input shape:
+        (batch, n_v), values in [0, 1] (binary data, or grey values read as
+        probabilities).
+
+    Output shape:
+        (batch, n_h): p(h = 1 | v).
+
+    Weights: ``W`` (n_v, n_h) drawn from N(0, 0.01^2); ``b`` (n_v,) and ``c`` (n_h,) zero.
+    The book's names read the same weights: ``w_rec`` is W, ``w_gen`` its transpose,
+    ``vb`` is b and ``hb`` is c.
+    """
+
+    def __init__(self, number_hidden_units, number_visible_units=None, learning_rate=0.1, cd_steps=1,
+                 persistent=False, momentum=0.0, weight_decay=0.0, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.number_hidden_units = _check_int("number_hidden_units", number_hidden_units)
+        self.number_visible_units = (
+            None if number_visible_units is None else _check_int("number_visible_units", number_visible_units)
+        )
+        self.learning_rate = _check_float("learning_rate", learning_rate, 0.0, low_open=True)
+        self.cd_steps = _check_int("cd_steps", cd_steps)
+        if not isinstance(persistent, bool):
+            raise ValueError(f"persistent must be True or False, got {persistent!r}")
+        self.persistent = persistent
+        self.momentum = _check_float("momentum", momentum, 0.0, 1.0, high_open=True)
+        self.weight_decay = _check_float("weight_decay", weight_decay, 0.0)
+        self.seed = None if seed is None else _check_int("seed", seed, minimum=0)
+        self._sampler = None
+        self._trainer = None
+        if self.number_visible_units is not None:
+            self.build((None, self.number_visible_units))
+
+    # ------------------------------------------------------------------ Keras API
+
+    def build(self, input_shape):
+        n_visible = input_shape[-1]
+        if n_visible is None:
+            raise ValueError("the RBM needs the number of visible units: pass number_visible_units")
+        if self.number_visible_units is not None and n_visible != self.number_visible_units:
+            raise ValueError(f"input has {n_visible} features but the RBM has "
+                             f"{self.number_visible_units} visible units")
+        self.number_visible_units = int(n_visible)
+        self.W = self.add_weight(
+            name="W", shape=(self.number_visible_units, self.number_hidden_units),
+            initializer=keras.initializers.RandomNormal(stddev=0.01, seed=self.seed),
+        )
+        self.b = self.add_weight(name="b", shape=(self.number_visible_units,), initializer="zeros")
+        self.c = self.add_weight(name="c", shape=(self.number_hidden_units,), initializer="zeros")
+        super().build(input_shape)
+
+    def call(self, inputs):
+        return tf.sigmoid(tf.matmul(inputs, self.W) + self.c)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.number_hidden_units)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            number_hidden_units=self.number_hidden_units,
+            number_visible_units=self.number_visible_units,
+            learning_rate=self.learning_rate,
+            cd_steps=self.cd_steps,
+            persistent=self.persistent,
+            momentum=self.momentum,
+            weight_decay=self.weight_decay,
+            seed=self.seed,
+        )
+        return config
+
+    # ------------------------------------------------------------------ the book's names
+
+    @property
+    def w_rec(self):
+        """The book's recognition weights: W."""
+        return self.W
+
+    @property
+    def w_gen(self):
+        """The book's generative weights: W^T (tied to W in a single RBM)."""
+        return tf.transpose(self.W)
+
+    @property
+    def vb(self):
+        """The book's visible bias: b."""
+        return self.b
+
+    @property
+    def hb(self):
+        """The book's hidden bias: c."""
+        return self.c
+
+    # ------------------------------------------------------------------ checks
+
+    def _visible(self, v, name: str = "v"):
+        v = tf.convert_to_tensor(v, tf.float32)
+        if not self.built:
+            self.build((None, v.shape[-1]))
+        if v.shape.rank != 2 or v.shape[-1] != self.number_visible_units:
+            raise ValueError(f"{name} must have shape (batch, {self.number_visible_units}), got {tuple(v.shape)}")
+        _check_unit_values(v, name)
+        return v
+
+    def _hidden(self, h, name: str = "h"):
+        h = tf.convert_to_tensor(h, tf.float32)
+        if not self.built:
+            raise ValueError("the RBM has no weights yet: call it on visible data first")
+        if h.shape.rank != 2 or h.shape[-1] != self.number_hidden_units:
+            raise ValueError(f"{name} must have shape (batch, {self.number_hidden_units}), got {tuple(h.shape)}")
+        _check_unit_values(h, name)
+        return h
+
+    # ------------------------------------------------------------------ conditionals and sampling
+
+    @property
+    def sampler(self) -> tf.random.Generator:
+        """The layer's seeded random generator (created on first use)."""
+        if self._sampler is None:
+            self._sampler = (tf.random.Generator.from_seed(self.seed) if self.seed is not None
+                             else tf.random.Generator.from_non_deterministic_state())
+        return self._sampler
+
+    def _bernoulli(self, p):
+        """1 where uniform noise of p's own shape falls below p: a Bernoulli(p) sample."""
+        return tf.cast(self.sampler.uniform(tf.shape(p)) < p, p.dtype)
+
+    def _hidden_probabilities(self, v):
+        return tf.sigmoid(tf.matmul(v, self.W) + self.c)
+
+    def _visible_probabilities(self, h):
+        return tf.sigmoid(tf.matmul(h, self.W, transpose_b=True) + self.b)
+
+    def forward(self, v):
+        """p(h = 1 | v) = sigmoid(c + v W), for a batch of visible vectors."""
+        return self._hidden_probabilities(self._visible(v))
+
+    def sample_h(self, v):
+        """A sample h ~ p(h | v): each hidden unit on with its own probability."""
+        return self._bernoulli(self.forward(v))
+
+    def reverse(self, h):
+        """p(v = 1 | h) = sigmoid(b + h W^T), for a batch of hidden vectors."""
+        return self._visible_probabilities(self._hidden(h))
+
+    def sample_v(self, h):
+        """A sample v ~ p(v | h)."""
+        return self._bernoulli(self.reverse(h))
+
+    def gibbs_chain(self, v, steps: int, record_every: int | None = None):
+        """Run ``steps`` block-Gibbs sweeps v -> h -> v from ``v``.
+
+        Returns:
+            The final visible sample; or, with ``record_every``, a list of the visible
+            probabilities p(v | h) after every ``record_every`` sweeps (for a strip of
+            the chain).
+        """
+        steps = _check_int("steps", steps)
+        v = self._visible(v)
+        frames = []
+        for step in range(1, steps + 1):
+            h = self._bernoulli(self._hidden_probabilities(v))
+            probabilities = self._visible_probabilities(h)
+            v = self._bernoulli(probabilities)
+            if record_every and step % record_every == 0:
+                frames.append(probabilities)
+        return frames if record_every else v
+
+    def fantasy_digits(self, n: int = 16, steps: int = 1000, start=None):
+        """Fantasies: p(v | h) at the end of Gibbs chains of ``steps`` sweeps.
+
+        Args:
+            n: number of chains (ignored when ``start`` is given).
+            steps: sweeps per chain; a long chain forgets where it started.
+            start: visible vectors to start from; default uniform random binary vectors.
+        """
+        if start is None:
+            start = self._bernoulli(tf.fill((_check_int("n", n), self.number_visible_units), 0.5))
+        return self.gibbs_chain(start, steps, record_every=steps)[-1]
+
+    # ------------------------------------------------------------------ energies and metrics
+
+    def energy(self, v, h):
+        """E(v, h) = -b^T v - c^T h - v^T W h, one value per row."""
+        v, h = self._visible(v), self._hidden(h)
+        return (-tf.linalg.matvec(v, self.b) - tf.linalg.matvec(h, self.c)
+                - tf.reduce_sum(tf.matmul(v, self.W) * h, axis=-1))
+
+    def free_energy(self, v):
+        """F(v) = -b^T v - sum_j softplus(c_j + (v W)_j), one value per row (stable: softplus)."""
+        v = self._visible(v)
+        return -tf.linalg.matvec(v, self.b) - tf.reduce_sum(tf.nn.softplus(tf.matmul(v, self.W) + self.c), axis=-1)
+
+    def reconstruction_cost(self, v):
+        """Cross-entropy of v with its mean-field reconstruction (see :mod:`dbn_course.evaluation`)."""
+        return evaluation.reconstruction_cost(self, self._visible(v))
+
+    def pseudo_likelihood(self, v, seed=None, exact: bool = False):
+        """Average pseudo-log-likelihood of binary v (see :mod:`dbn_course.evaluation`)."""
+        return evaluation.pseudo_log_likelihood(self, self._visible(v), seed=seed, exact=exact)
+
+    # ------------------------------------------------------------------ the CD gradient, two ways
+
+    def contrastive_divergence(self, v, steps: int | None = None):
+        """The negative-phase sample of CD-k: v_k after k Gibbs sweeps started at the data v."""
+        return self.gibbs_chain(v, self.cd_steps if steps is None else steps)
+
+    def free_energy_gradients(self, v_data, v_model):
+        """Gradients of L = <F(v)>_data - <F(v)>_model with respect to [W, b, c], by GradientTape.
+
+        The book's formulation: ``v_model`` (e.g. from :meth:`contrastive_divergence`) is
+        held fixed, so descending L raises the probability of the data and lowers that
+        of the samples.
+        """
+        v_data, v_model = self._visible(v_data, "v_data"), tf.stop_gradient(self._visible(v_model, "v_model"))
+        variables = [self.W, self.b, self.c]
+        with tf.GradientTape() as tape:
+            tape.watch([var.value for var in variables])
+            loss = tf.reduce_mean(self.free_energy(v_data)) - tf.reduce_mean(self.free_energy(v_model))
+        return tape.gradient(loss, [var.value for var in variables])
+
+    def cd_statistics(self, v_data, v_model):
+        """The same gradient of L from sufficient statistics, with no tape.
+
+        dL/dW = -(<v p(h|v)^T>_data - <v p(h|v)^T>_model), dL/db = -(<v>_data - <v>_model),
+        dL/dc = -(<p(h|v)>_data - <p(h|v)>_model).
+        """
+        v_data, v_model = self._visible(v_data, "v_data"), self._visible(v_model, "v_model")
+        return self._statistics(v_data, self._hidden_probabilities(v_data), v_model,
+                                self._hidden_probabilities(v_model))
+
+    @staticmethod
+    def _statistics(v_data, h_data, v_model, h_model):
+        n_data = tf.cast(tf.shape(v_data)[0], tf.float32)
+        n_model = tf.cast(tf.shape(v_model)[0], tf.float32)
+        grad_W = (tf.matmul(v_model, h_model, transpose_a=True) / n_model
+                  - tf.matmul(v_data, h_data, transpose_a=True) / n_data)
+        grad_b = tf.reduce_mean(v_model, axis=0) - tf.reduce_mean(v_data, axis=0)
+        grad_c = tf.reduce_mean(h_model, axis=0) - tf.reduce_mean(h_data, axis=0)
+        return [grad_W, grad_b, grad_c]
+
+    # ------------------------------------------------------------------ training
+
+    def cd_update(self, v):
+        """One CD-k (or PCD-k) update on a minibatch; returns its reconstruction cost."""
+        v = self._visible(v)
+        self.trainer.step(v)
+        return float(self.reconstruction_cost(v))
+
+    @property
+    def trainer(self) -> "_CDTrainer":
+        """The compiled update and its state (momentum buffers, persistent chains)."""
+        if self._trainer is None or self._trainer.config != self._training_config():
+            self._trainer = _CDTrainer(self)
+        return self._trainer
+
+    def _training_config(self):
+        return (self.learning_rate, self.cd_steps, self.persistent, self.momentum, self.weight_decay)
+
+    def fit(self, data, num_epochs: int = 10, batch_size: int = 100, **kwargs) -> dict:
+        """Train on ``data``; see :func:`train_rbm` for the arguments and the history returned."""
+        return train_rbm(self, data, num_epochs=num_epochs, batch_size=batch_size, **kwargs)
+
+
+class _CDTrainer:
+    """One compiled CD-k / PCD-k update of an RBM, with its momentum and chain state.
+
+    The hot path uses the sufficient statistics (five matrix products per CD-1 step at
+    batch size B: v W, h W^T, v_k W and the two outer products), not the tape: both give
+    the same gradient (:meth:`RBM.cd_statistics`, tested).
+    """
+
+    def __init__(self, rbm: RBM):
+        self.rbm = rbm
+        self.config = rbm._training_config()
+        self.velocity = [tf.Variable(tf.zeros_like(var.value), trainable=False) for var in (rbm.W, rbm.b, rbm.c)]
+        self.chains = None  # PCD: hidden states of the persistent chains, created on the first step
+        self._step = tf.function(self._update, reduce_retracing=True)
+
+    def step(self, v0) -> None:
+        if self.rbm.persistent and self.chains is None:
+            h0 = self.rbm._bernoulli(self.rbm._hidden_probabilities(v0))
+            self.chains = tf.Variable(h0, trainable=False, shape=tf.TensorShape([None, self.rbm.number_hidden_units]))
+        self._step(v0)
+
+    def _update(self, v0):
+        rbm = self.rbm
+        learning_rate, cd_steps, persistent, momentum, weight_decay = self.config
+        h_data = rbm._hidden_probabilities(v0)
+        h = self.chains.value() if persistent else rbm._bernoulli(h_data)
+        v_model = v0
+        h_model = h_data
+        for _ in tf.range(cd_steps):
+            v_model = rbm._bernoulli(rbm._visible_probabilities(h))
+            h_model = rbm._hidden_probabilities(v_model)
+            h = rbm._bernoulli(h_model)
+        if persistent:
+            self.chains.assign(h)
+        grads = RBM._statistics(v0, h_data, v_model, h_model)
+        if weight_decay:
+            grads[0] = grads[0] + weight_decay * rbm.W
+        for var, velocity, grad in zip((rbm.W, rbm.b, rbm.c), self.velocity, grads):
+            if momentum:
+                velocity.assign(momentum * velocity - learning_rate * grad)
+                var.assign_add(velocity)
+            else:
+                var.assign_sub(learning_rate * grad)
+
+
+def _batches_from_array(data: np.ndarray, batch_size: int, shuffle: bool, rng: np.random.Generator):
+    order = rng.permutation(len(data)) if shuffle else np.arange(len(data))
+    for start in range(0, len(data), batch_size):
+        yield data[order[start:start + batch_size]]
+
+
+def _as_training_array(data) -> np.ndarray:
+    """uint8 arrays stay uint8 (scaled by 1/255 per batch); others become checked float32."""
+    array = np.asarray(data)
+    if array.ndim != 2:
+        raise ValueError(f"training data must have shape (examples, visible units), got {array.shape}")
+    if len(array) == 0:
+        raise ValueError("training data is empty")
+    if array.dtype == np.uint8:
+        return array
+    array = array.astype(np.float32, copy=False)
+    _check_unit_values(array, "training data")
+    return array
+
+
+def _to_unit_tensor(batch) -> tf.Tensor:
+    if isinstance(batch, np.ndarray) and batch.dtype == np.uint8:
+        return tf.constant(batch, tf.float32) / 255.0
+    return tf.convert_to_tensor(batch, tf.float32)
+
+
+def train_rbm(rbm: RBM, data, num_epochs: int = 10, batch_size: int = 100, *, tolerance: float | None = None,
+              shuffle: bool = True, shuffle_buffer: int = 10_000, map_fn=None, seed: int | None = None,
+              monitor_size: int = 2000, progress: bool = True, callbacks=()) -> dict:
+    """Train an RBM by CD-k or PCD-k on every minibatch of every epoch.
+
+    Args:
+        rbm: the model; its constructor's hyperparameters apply.
+        data: an array of shape (examples, n_v) -- floats in [0, 1], or uint8 pixel values
+            read as value / 255 -- or a ``tf.data.Dataset`` of visible vectors (after
+            ``map_fn``), like the book's ``mnist_train``.
+        num_epochs: passes over the data.
+        batch_size: examples per update.
+        tolerance: stop early once the monitored cost changes by at most this much
+            between epochs (``None``: never).
+        shuffle: reshuffle the examples every epoch.
+        shuffle_buffer: buffer of ``Dataset.shuffle`` when ``data`` is a dataset.
+        map_fn: applied to a dataset's elements first (e.g. ``flatten_image`` without labels).
+        seed: seeds the shuffling.
+        monitor_size: the number of examples (the first ones) on which the
+            reconstruction cost is measured after each epoch.
+        progress: show a ``tqdm`` progress bar.
+        callbacks: functions ``f(rbm, epoch, history)`` called after each epoch; one that
+            returns True stops training.
+
+    Returns:
+        The history: ``{"reconstruction_cost": [...], "epoch_seconds": [...]}``, one entry
+        per epoch, plus ``"stopped_early"``.
+
+    Raises:
+        ValueError: bad data or hyperparameters.
+        TrainingDivergedError: the weights became NaN or infinite (checked every epoch).
+    """
+    num_epochs = _check_int("num_epochs", num_epochs)
+    batch_size = _check_int("batch_size", batch_size)
+    monitor_size = _check_int("monitor_size", monitor_size)
+    if tolerance is not None:
+        tolerance = _check_float("tolerance", tolerance, 0.0)
+    rng = np.random.default_rng(seed)
+
+    if isinstance(data, tf.data.Dataset):
+        dataset = data.map(map_fn) if map_fn is not None else data
+        monitor = tf.concat(list(dataset.take(monitor_size).batch(monitor_size)), axis=0)
+        if shuffle:
+            dataset = dataset.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+        dataset = dataset.batch(batch_size).prefetch(2)
+        cardinality = int(dataset.cardinality())
+        batches_per_epoch = cardinality if cardinality > 0 else None
+
+        def epoch_batches():
+            return iter(dataset)
+    else:
+        if map_fn is not None:
+            raise ValueError("map_fn applies to datasets; transform arrays before training")
+        array = _as_training_array(data)
+        monitor = _to_unit_tensor(array[:monitor_size])
+        batches_per_epoch = math.ceil(len(array) / batch_size)
+
+        def epoch_batches():
+            return _batches_from_array(array, batch_size, shuffle, rng)
+
+    monitor = rbm._visible(monitor, "training data")
+    trainer = rbm.trainer
+    history = {"reconstruction_cost": [], "epoch_seconds": [], "stopped_early": False}
+    total = batches_per_epoch * num_epochs if batches_per_epoch else None
+    with tqdm(total=total, disable=not progress, desc="RBM training", unit="batch", leave=True) as bar:
+        for epoch in range(num_epochs):
+            start = time.perf_counter()
+            for batch in epoch_batches():
+                trainer.step(_to_unit_tensor(batch) if not isinstance(batch, tf.Tensor) else batch)
+                bar.update(1)
+            history["epoch_seconds"].append(time.perf_counter() - start)
+            _check_finite(rbm, epoch)
+            cost = float(rbm.reconstruction_cost(monitor))
+            history["reconstruction_cost"].append(cost)
+            bar.set_postfix(epoch=epoch + 1, cost=f"{cost:.2f}")
+            stop = any(bool(callback(rbm, epoch, history)) for callback in callbacks)
+            costs = history["reconstruction_cost"]
+            if tolerance is not None and len(costs) > 1 and abs(costs[-2] - costs[-1]) <= tolerance:
+                stop = True
+            if stop:
+                history["stopped_early"] = epoch + 1 < num_epochs
+                break
+    return history
+
+
+def _check_finite(rbm: RBM, epoch: int) -> None:
+    for var in (rbm.W, rbm.b, rbm.c):
+        if not bool(tf.reduce_all(tf.math.is_finite(var.value))):
+            raise TrainingDivergedError(
+                f"the RBM's {var.name} became NaN or infinite in epoch {epoch + 1}: training stopped. "
+                f"Lower the learning rate (now {rbm.learning_rate:g})."
+            )
+
+
+def save_rbm(rbm: RBM, path) -> None:
+    """Save an RBM's configuration and weights to a ``.keras`` file."""
+    if not rbm.built:
+        raise ValueError("the RBM has no weights yet: call or train it first")
+    model = keras.Sequential([keras.Input((rbm.number_visible_units,)), rbm])
+    model.save(path)
+
+
+def load_rbm(path) -> RBM:
+    """Load an RBM saved by :func:`save_rbm`."""
+    model = keras.saving.load_model(path)
+    (rbm,) = model.layers
+    return rbm
