@@ -112,9 +112,10 @@ def start_tensorflow():
         with _stderr_silenced():
             import tensorflow as tf
 
-            tf.get_logger().setLevel("ERROR")
             _limit_threads(tf)
             tf.config.list_logical_devices()  # initialises devices while quiet
+    # Retracing notices and the like are for library authors, not for a learner's notebook.
+    tf.get_logger().setLevel("ERROR")
     return tf
 
 
