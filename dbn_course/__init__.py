@@ -7,7 +7,10 @@ Modules:
     config     -- ``DBN_COURSE_QUICK`` and :func:`~dbn_course.config.by_mode`
     data       -- MNIST as tensorflow-datasets shapes it, online or offline
     idx        -- the IDX file format MNIST ships in
-    plotting   -- image grids and figure captions shared by every chapter
+    rbm        -- the Restricted Boltzmann Machine (a Keras layer) and its training loop
+    evaluation -- reconstruction cost, pseudo-likelihood, exact log Z for small models
+    plotting   -- image grids, filters, cost curves and figure captions shared by every chapter
+    widgets    -- control panels that retrain a model when a slider moves
     exercises  -- checkers for the exercises that close each chapter
     notebook   -- helpers for notebooks: recording results, describing the setup
     runtime    -- starting TensorFlow
@@ -17,7 +20,7 @@ from .runtime import start_tensorflow as _start_tensorflow
 
 _start_tensorflow()
 
-from . import config, data, exercises, idx, notebook, plotting  # noqa: E402
+from . import config, data, evaluation, exercises, idx, notebook, plotting, rbm, widgets  # noqa: E402
 from .config import by_mode, quick_mode  # noqa: E402
 from .data import flatten_image  # noqa: E402
 
@@ -27,10 +30,13 @@ __all__ = [
     "by_mode",
     "config",
     "data",
+    "evaluation",
     "exercises",
     "flatten_image",
     "idx",
     "notebook",
     "plotting",
     "quick_mode",
+    "rbm",
+    "widgets",
 ]

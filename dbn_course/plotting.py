@@ -100,3 +100,44 @@ def show_examples(info, dataset, rows: int = 3, cols: int = 3):
         images.append(element["image"].numpy())
         labels.append(int(element["label"].numpy()))
     return image_grid(np.stack(images), labels, ncols=cols, cell_size=1.3, source=info.source)
+
+
+def plot_costs(history: dict, ax=None, label: str | None = None):
+    """The reconstruction cost per epoch from a training history (see ``train_rbm``)."""
+    costs = history["reconstruction_cost"]
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5, 3))
+    epochs = np.arange(1, len(costs) + 1)
+    ax.plot(epochs, costs, marker="o", label=label)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("reconstruction cost (nats / image)")
+    ax.set_xticks(epochs if len(epochs) <= 12 else np.linspace(1, len(epochs), 6).round())
+    ax.grid(alpha=0.3)
+    if label:
+        ax.legend()
+    ax.figure.tight_layout()
+    return stamp_source(ax.figure)
+
+
+def filter_grid(weights, n: int = 100, ncols: int = 10, title: str | None = "receptive fields (columns of W)"):
+    """The first ``n`` columns of W (784 x n_h), each as a 28 x 28 image on its own grey scale."""
+    weights = np.asarray(weights, dtype=np.float32)
+    if weights.ndim != 2 or weights.shape[0] != data.NUM_PIXELS:
+        raise ValueError(f"expected weights of shape (784, hidden units), got {weights.shape}")
+    columns = weights[:, : min(n, weights.shape[1])].T
+    low = columns.min(axis=1, keepdims=True)
+    high = columns.max(axis=1, keepdims=True)
+    scaled = (columns - low) / np.maximum(high - low, 1e-12)
+    return image_grid(scaled, ncols=ncols, title=title, cell_size=0.6)
+
+
+def compare_rows(rows, row_labels, ncols: int | None = None, title: str | None = None):
+    """Several rows of images one above the other (e.g. originals over reconstructions)."""
+    rows = [_as_images(r) for r in rows]
+    n = len(rows[0])
+    if any(len(r) != n for r in rows):
+        raise ValueError("every row needs the same number of images")
+    if len(row_labels) != len(rows):
+        raise ValueError(f"got {len(rows)} rows but {len(row_labels)} labels")
+    labels = [label if col == 0 else "" for label in row_labels for col in range(n)]
+    return image_grid(np.concatenate(rows), labels=labels, ncols=ncols or n, title=title, cell_size=0.8)

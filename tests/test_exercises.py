@@ -1,8 +1,11 @@
 import numpy as np
 import pytest
 
+import tensorflow as tf
+
 from dbn_course import data
 from dbn_course.exercises import Feedback, mnist
+from dbn_course.exercises import rbm as rbm_ex
 
 
 @pytest.fixture(scope="module")
@@ -62,3 +65,40 @@ def test_stochastic_binarizer():
     assert not biased.correct
     assert "raised ZeroDivisionError" in mnist.check_stochastic_binarizer(lambda x: 1 / 0).message
     assert "function itself" in mnist.check_stochastic_binarizer(np.zeros(3)).message
+
+
+# ----------------------------------------------------------------------- chapter 03
+
+
+def test_rbm_free_energy_exercise():
+    truth = float(rbm_ex.exercise_rbm().free_energy(rbm_ex.EXERCISE_V[np.newaxis])[0])
+    W, b, c, v = rbm_ex.EXERCISE_W, rbm_ex.EXERCISE_B, rbm_ex.EXERCISE_C, rbm_ex.EXERCISE_V
+    by_hand = -b @ v - np.log1p(np.exp(v @ W + c)).sum()
+    assert by_hand == pytest.approx(truth, abs=1e-5)
+    assert rbm_ex.check_free_energy(by_hand).correct
+    assert "only -b^T v" in rbm_ex.check_free_energy(-b @ v).message
+    assert "sign" in rbm_ex.check_free_energy(-truth).message
+    assert not rbm_ex.check_free_energy(0.0).correct
+
+
+def test_partition_terms_exercise():
+    assert rbm_ex.check_partition_terms(1284 * np.log10(2)).correct
+    assert "log2" in rbm_ex.check_partition_terms(1284).message
+    assert "both layers" in rbm_ex.check_partition_terms(784 * np.log10(2)).message
+
+
+def test_cd_gradient_exercise():
+    def statistics(rbm, v):
+        return v.T @ tf.sigmoid(v @ rbm.W + rbm.c).numpy()
+
+    def right(rbm, v_data, v_model):
+        return statistics(rbm, v_data) / len(v_data) - statistics(rbm, v_model) / len(v_model)
+
+    def summed(rbm, v_data, v_model):
+        return statistics(rbm, v_data) - statistics(rbm, v_model)
+
+    assert rbm_ex.check_cd_gradient(right).correct
+    assert "sign" in rbm_ex.check_cd_gradient(lambda *a: -right(*a)).message
+    assert "Average" in rbm_ex.check_cd_gradient(summed).message
+    assert "shape" in rbm_ex.check_cd_gradient(lambda *a: np.zeros(3)).message
+    assert "no answer" in rbm_ex.check_cd_gradient(lambda *a: None).message

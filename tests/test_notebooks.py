@@ -46,3 +46,16 @@ def test_index_notebook_points_the_course_at_a_folder(tmp_path):
     printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert "Data: MNIST from the folder named by DBN_COURSE_MNIST_DIR" in printed
     assert "Run mode: quick" in printed
+
+
+def test_rbm_notebook_with_other_hyperparameters(tmp_path):
+    params = {"hidden_units": 32, "cd_steps": 2, "persistent": True, "learning_rate": 0.05,
+              "epochs": 2, "n_train": 2000, "fantasy_steps": 20}
+    records = execute_notebook(NOTEBOOKS / "03_rbm.ipynb", tmp_path / "out.ipynb", params)
+    costs = records["reconstruction_cost"]
+    assert len(costs) == 2 and costs[1] < costs[0] < 543.0  # 543 = 784 ln 2, the untrained cost
+    assert len(records["pcd_reconstruction_cost"]) == 2
+    # 4,000 chains on 16 states: sampling noise alone gives a total-variation distance of about 0.02.
+    assert records["toy_tv_distance"] < 0.06
+    assert -784 * np.log(2) < records["test_pseudo_log_likelihood"] < 0
+    assert records["_peak_rss_mb"] < BINDER_BUDGET_MB

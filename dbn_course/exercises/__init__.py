@@ -5,9 +5,10 @@ returns a :class:`Feedback` that says whether it is right and why. One module pe
 chapter; the notebook says which function checks which exercise.
 
     mnist  -- chapter 01, MNIST as the book loads it
+    rbm    -- chapter 03, the Restricted Boltzmann Machine
 """
 
-from . import mnist
+from . import mnist, rbm
 from .feedback import Feedback
 
-__all__ = ["Feedback", "mnist"]
+__all__ = ["Feedback", "mnist", "rbm"]
