@@ -477,3 +477,19 @@ def binarize_stochastic(x, seed):
     seed = tf.cast(tf.stack(list(seed)), tf.int64)
     noise = tf.random.stateless_uniform(tf.shape(x), seed=seed, dtype=tf.float32)
     return tf.cast(noise < x, tf.float32)
+
+
+def downsample(images, factor: int = 2) -> np.ndarray:
+    """Average ``factor`` x ``factor`` blocks of pixels: (n, 28, 28) uint8 -> (n, 28/f, 28/f) floats in [0, 1].
+
+    Smaller digits make smaller networks: a Hopfield network of 14 x 14 = 196 units instead of 784.
+    """
+    images = np.asarray(images)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim != 3 or images.shape[1] % factor or images.shape[2] % factor:
+        raise ValueError(f"expected images (n, h, w) with h and w divisible by {factor}, got {images.shape}")
+    scale = 255.0 if images.dtype == np.uint8 else 1.0
+    n, h, w = images.shape
+    blocks = images.reshape(n, h // factor, factor, w // factor, factor).astype(np.float32) / scale
+    return blocks.mean(axis=(2, 4))

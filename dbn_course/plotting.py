@@ -11,6 +11,7 @@ import math
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from . import data
 
@@ -36,11 +37,14 @@ def _as_images(images) -> np.ndarray:
     images = np.asarray(images, dtype=np.float32)
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
-    if images.ndim == 2 and images.shape[-1] == data.NUM_PIXELS:
-        images = images.reshape(-1, 28, 28)
+    if images.ndim == 2:
+        side = math.isqrt(images.shape[-1])
+        if side * side == images.shape[-1] and side > 1:  # flattened square images: 784 -> 28 x 28
+            images = images.reshape(-1, side, side)
     if images.ndim != 3:
         raise ValueError(
-            f"expected images of shape (n, 28, 28), (n, 28, 28, 1) or (n, 784), got {images.shape}"
+            f"expected images of shape (n, h, w), (n, h, w, 1) or flattened squares such as (n, 784), "
+            f"got {images.shape}"
         )
     return images
 
@@ -141,3 +145,39 @@ def compare_rows(rows, row_labels, ncols: int | None = None, title: str | None =
         raise ValueError(f"got {len(rows)} rows but {len(row_labels)} labels")
     labels = [label if col == 0 else "" for label in row_labels for col in range(n)]
     return image_grid(np.concatenate(rows), labels=labels, ncols=ncols or n, title=title, cell_size=0.8)
+
+
+def plot_energies(energies, ax=None, title: str = "energy during recall"):
+    """Energy after each sweep, one line per recalled state (rows of ``energies``)."""
+    energies = np.atleast_2d(np.asarray(energies, dtype=np.float64))
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(4.5, 3))
+    for row in energies:
+        ax.plot(np.arange(len(row)), row, marker=".", alpha=0.8)
+    ax.set_xlabel("sweep")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel("energy E(s)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.figure.tight_layout()
+    return ax.figure
+
+
+def compare_distributions(exact, sampled, ax=None, title: str | None = None, max_states: int = 64):
+    """Bars of an exact distribution beside an estimated one, state by state."""
+    exact, sampled = np.asarray(exact), np.asarray(sampled)
+    if exact.shape != sampled.shape:
+        raise ValueError(f"distributions of different sizes: {exact.shape} and {sampled.shape}")
+    n = min(len(exact), max_states)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(8, 2.8))
+    x = np.arange(n)
+    ax.bar(x - 0.2, exact[:n], width=0.4, label="exact", color="0.25")
+    ax.bar(x + 0.2, sampled[:n], width=0.4, label="sampled", color="tab:orange")
+    ax.set_xlabel("state (counting order)")
+    ax.set_ylabel("probability")
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    ax.figure.tight_layout()
+    return ax.figure

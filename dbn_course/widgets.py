@@ -14,8 +14,17 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import display
 
-from . import plotting
+from . import hopfield, plotting
+from .boltzmann import BoltzmannMachine, total_variation
 from .rbm import RBM, train_rbm
+
+
+def _show(out: widgets.Output, fig) -> None:
+    """Replace what ``out`` shows with ``fig``."""
+    with out:
+        out.clear_output(wait=True)
+        display(fig)
+    plt.close(fig)
 
 
 class RBMPanel:
@@ -108,18 +117,120 @@ class RBMPanel:
         originals = self.images[:8].astype(np.float32) / 255.0
         reconstructions = rbm.reverse(rbm.forward(originals)).numpy()
         fantasies = rbm.fantasy_digits(n=8, steps=200).numpy()
-        for out, draw in (
-            (self.costs_out, lambda: plotting.plot_costs(self.history)),
-            (self.filters_out, lambda: plotting.filter_grid(rbm.W.numpy(), n=min(64, rbm.number_hidden_units),
-                                                            ncols=8)),
-            (self.samples_out, lambda: plotting.compare_rows(
-                [originals, reconstructions, fantasies], ["data", "reconstruction", "fantasy"], ncols=8)),
-        ):
-            with out:
-                out.clear_output(wait=True)
-                fig = draw()
-                display(fig)
-                plt.close(fig)
+        _show(self.costs_out, plotting.plot_costs(self.history))
+        _show(self.filters_out, plotting.filter_grid(rbm.W.numpy(), n=min(64, rbm.number_hidden_units), ncols=8))
+        _show(self.samples_out, plotting.compare_rows([originals, reconstructions, fantasies],
+                                                      ["data", "reconstruction", "fantasy"], ncols=8))
+        self.redraws += 1
+
+    def _ipython_display_(self):
+        display(self.widget)
+
+
+class HopfieldPanel:
+    """Store digits in a Hopfield network, corrupt them, and watch recall; sliders redraw at once.
+
+    Args:
+        patterns: candidate patterns (n, N) in {0, 1} or {-1, +1}, e.g. binarised digits.
+        image_shape: how to draw one pattern, e.g. (14, 14).
+        n_patterns, corruption, rule, storage: the controls' starting values (``storage`` is
+            ``"hebbian"`` or ``"projection"``).
+        seed: seeds the corruption and the asynchronous update order.
+
+    Attributes:
+        result: the last :class:`~dbn_course.hopfield.RecallResult`; ``redraws`` counts drawings.
+    """
+
+    def __init__(self, patterns, image_shape, n_patterns: int = 3, corruption: float = 0.2,
+                 rule: str = "async", storage: str = "hebbian", seed: int = 0):
+        self.patterns = hopfield.to_spins(patterns, "patterns")
+        self.image_shape = tuple(image_shape)
+        self.seed = seed
+        self.redraws = 0
+        self.result = None
+        style = {"description_width": "130px"}
+        self.n_patterns = widgets.IntSlider(n_patterns, min=1, max=len(self.patterns), description="patterns stored",
+                                            continuous_update=False, style=style)
+        self.corruption = widgets.FloatSlider(corruption, min=0.0, max=0.5, step=0.05, description="units flipped",
+                                              readout_format=".0%", continuous_update=False, style=style)
+        self.rule = widgets.ToggleButtons(options=[("asynchronous", "async"), ("synchronous", "sync")], value=rule,
+                                          description="update rule", style=style)
+        self.storage = widgets.ToggleButtons(options=[("Hebbian", "hebbian"), ("projection", "projection")],
+                                             value=storage, description="storage rule", style=style)
+        self.status = widgets.Label()
+        self.out = widgets.Output()
+        for control in (self.n_patterns, self.corruption, self.rule, self.storage):
+            control.observe(lambda change: self.redraw(), names="value")
+        self.widget = widgets.VBox([self.n_patterns, self.corruption, self.rule, self.storage, self.status, self.out])
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Store the first ``n_patterns`` patterns, corrupt each, recall it, and draw the outcome."""
+        stored = self.patterns[: self.n_patterns.value]
+        net = hopfield.HopfieldNetwork(stored.shape[1]).store(stored, rule=self.storage.value)
+        probes = hopfield.corrupt(stored, self.corruption.value, seed=self.seed)
+        self.result = net.recall(probes, rule=self.rule.value, max_sweeps=20, seed=self.seed)
+        recalled = (self.result.states == stored).all(axis=1)
+        self.status.value = (f"{recalled.sum()} of {len(stored)} recalled exactly; "
+                             f"{self.result.sweeps} sweeps; "
+                             f"{'all reached fixed points' if self.result.converged.all() else 'some did not settle'}")
+        shown = min(len(stored), 8)
+        fig = plt.figure(figsize=(2.0 + 1.1 * shown, 3.6))
+        grid = fig.add_gridspec(3, shown + 2)
+        for row, (label, images) in enumerate((("stored", stored), ("corrupted", probes),
+                                               ("recalled", self.result.states))):
+            for col in range(shown):
+                ax = fig.add_subplot(grid[row, col])
+                ax.imshow(images[col].reshape(self.image_shape), cmap="gray", vmin=-1, vmax=1)
+                ax.set_axis_off()
+                if col == 0:
+                    ax.set_title(label, fontsize=8, loc="left")
+        plotting.plot_energies(self.result.energies[:shown], ax=fig.add_subplot(grid[:, shown:]))
+        _show(self.out, fig)
+        self.redraws += 1
+
+    def _ipython_display_(self):
+        display(self.widget)
+
+
+class BoltzmannPanel:
+    """The exact Gibbs measure of a small Boltzmann machine beside a Gibbs sampler, with a temperature slider.
+
+    Args:
+        machine: a :class:`~dbn_course.boltzmann.BoltzmannMachine` of at most 16 units.
+        temperature, n_sweeps: the sliders' starting values.
+        n_chains: independent chains whose final states make the histogram.
+        seed: seeds the sampler.
+    """
+
+    def __init__(self, machine: BoltzmannMachine, temperature: float = 1.0, n_sweeps: int = 20,
+                 n_chains: int = 5000, seed: int = 0):
+        self.machine = machine
+        self.n_chains = n_chains
+        self.seed = seed
+        self.redraws = 0
+        self.distance = None
+        style = {"description_width": "110px"}
+        self.temperature = widgets.FloatLogSlider(temperature, base=10, min=-1.3, max=1, step=0.05,
+                                                  description="temperature T", continuous_update=False, style=style)
+        self.n_sweeps = widgets.IntSlider(n_sweeps, min=1, max=100, description="Gibbs sweeps",
+                                          continuous_update=False, style=style)
+        self.out = widgets.Output()
+        for control in (self.temperature, self.n_sweeps):
+            control.observe(lambda change: self.redraw(), names="value")
+        self.widget = widgets.VBox([self.temperature, self.n_sweeps, self.out])
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Sample at the sliders' temperature and sweeps, and draw both distributions."""
+        T, sweeps = self.temperature.value, self.n_sweeps.value
+        exact = self.machine.exact_distribution(T)
+        sampled = self.machine.empirical_distribution(
+            self.machine.sample(self.n_chains, sweeps, temperature=T, seed=self.seed))
+        self.distance = total_variation(exact, sampled)
+        title = (f"T = {T:.2f}: {self.n_chains:,} chains after {sweeps} sweeps, "
+                 f"total-variation distance {self.distance:.3f}")
+        _show(self.out, plotting.compare_distributions(exact, sampled, title=title))
         self.redraws += 1
 
     def _ipython_display_(self):

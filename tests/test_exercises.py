@@ -5,6 +5,7 @@ import tensorflow as tf
 
 from dbn_course import data
 from dbn_course.exercises import Feedback, mnist
+from dbn_course.exercises import hopfield as hop_ex
 from dbn_course.exercises import rbm as rbm_ex
 
 
@@ -102,3 +103,28 @@ def test_cd_gradient_exercise():
     assert "Average" in rbm_ex.check_cd_gradient(summed).message
     assert "shape" in rbm_ex.check_cd_gradient(lambda *a: np.zeros(3)).message
     assert "no answer" in rbm_ex.check_cd_gradient(lambda *a: None).message
+
+
+# ----------------------------------------------------------------------- chapter 02
+
+
+def test_hebbian_weight_exercise():
+    assert hop_ex.check_hebbian_weight(-2 / 3).correct
+    assert "divides by the number of units" in hop_ex.check_hebbian_weight(-2).message
+    assert "sign" in hop_ex.check_hebbian_weight(2 / 3).message
+    assert not hop_ex.check_hebbian_weight(0.0).correct
+
+
+def test_capacity_exercise():
+    assert hop_ex.check_capacity(138).correct
+    assert "load" in hop_ex.check_capacity(0.138).message
+    assert "N / (2 ln N)" in hop_ex.check_capacity(72).message
+    assert not hop_ex.check_capacity(500).correct
+
+
+def test_energy_change_exercise():
+    assert hop_ex.check_energy_change(lambda W, s, i: 2 * s[i] * (W[i] @ s)).correct
+    half = hop_ex.check_energy_change(lambda W, s, i: s[i] * (W[i] @ s))
+    assert not half.correct and "half of it" in half.message
+    assert "raised" in hop_ex.check_energy_change(lambda W, s, i: W[i, 99]).message
+    assert "no answer" in hop_ex.check_energy_change(lambda W, s, i: None).message

@@ -59,3 +59,17 @@ def test_rbm_notebook_with_other_hyperparameters(tmp_path):
     assert records["toy_tv_distance"] < 0.06
     assert -784 * np.log(2) < records["test_pseudo_log_likelihood"] < 0
     assert records["_peak_rss_mb"] < BINDER_BUDGET_MB
+
+
+def test_hopfield_notebook_with_other_parameters(tmp_path):
+    params = {"n_digits": 6, "corruption": 0.1, "rule": "sync", "capacity_units": 100, "capacity_trials": 1,
+              "bm_units": 5, "temperature": 2.0, "n_chains": 3000}
+    records = execute_notebook(NOTEBOOKS / "02_hopfield_boltzmann.ipynb", tmp_path / "out.ipynb", params)
+    assert records["hebbian_recalled"] < 3  # three correlated digits defeat Hebb's rule
+    assert records["projection_recalled"]["corrupted"] == 6
+    assert len(records["digit_success"]["projection"]) == 6 and min(records["digit_success"]["projection"]) == 1.0
+    curve = records["capacity_curve"]
+    assert curve["success"][0] == 1.0 and curve["success"][-1] < 0.2
+    # 3,000 chains over the 32 states of 5 units: sampling noise alone gives about 0.05 at most.
+    assert records["bm_total_variation"] < 0.08
+    assert records["_peak_rss_mb"] < BINDER_BUDGET_MB

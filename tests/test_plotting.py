@@ -33,7 +33,7 @@ def test_image_grid_stamps_the_subset():
 
 @pytest.mark.parametrize(
     "images, labels, message",
-    [(np.zeros((3, 10)), None, "expected images"), (np.zeros((3, 784)), [1, 2], "3 images but 2 labels"),
+    [(np.zeros((3, 10)), None, "expected images"), (np.zeros((3, 5, 5, 2)), None, "expected images"), (np.zeros((3, 784)), [1, 2], "3 images but 2 labels"),
      (np.zeros((0, 784)), None, "at least one")],
 )
 def test_image_grid_rejects_bad_input(images, labels, message):

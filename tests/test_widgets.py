@@ -67,3 +67,29 @@ def test_a_failed_run_is_reported_in_the_panel(images, monkeypatch):
 def test_learning_rate_slider_is_logarithmic(images):
     panel = widgets.RBMPanel(images, train_now=False)
     assert panel.learning_rate.base == 10 and panel.learning_rate.min == -4 and panel.learning_rate.max == 0
+
+
+def test_hopfield_panel_redraws_when_a_control_moves():
+    from dbn_course import hopfield
+
+    patterns = hopfield.random_patterns(6, 64, seed=0)
+    panel = widgets.HopfieldPanel(patterns, image_shape=(8, 8), n_patterns=2, corruption=0.1)
+    assert panel.redraws == 1 and panel.result.states.shape == (2, 64)
+    assert panel.status.value.startswith("2 of 2 recalled exactly")
+    panel.n_patterns.value = 5
+    panel.rule.value = "sync"
+    panel.storage.value = "projection"
+    assert panel.redraws == 4 and panel.result.states.shape == (5, 64)
+    panel.corruption.value = 0.5
+    assert panel.redraws == 5
+
+
+def test_boltzmann_panel_resamples_at_the_new_temperature():
+    from dbn_course.boltzmann import BoltzmannMachine
+
+    panel = widgets.BoltzmannPanel(BoltzmannMachine.random(5, seed=0), n_chains=3000, n_sweeps=20)
+    assert panel.redraws == 1 and panel.distance < 0.08
+    panel.temperature.value = 0.2
+    assert panel.redraws == 2 and panel.distance < 0.15
+    panel.n_sweeps.value = 40
+    assert panel.redraws == 3

@@ -4,11 +4,12 @@ Each checker takes the learner's answer -- a number, an array or a function -- a
 returns a :class:`Feedback` that says whether it is right and why. One module per
 chapter; the notebook says which function checks which exercise.
 
-    mnist  -- chapter 01, MNIST as the book loads it
-    rbm    -- chapter 03, the Restricted Boltzmann Machine
+    mnist     -- chapter 01, MNIST as the book loads it
+    hopfield  -- chapter 02, Hopfield networks and Boltzmann machines
+    rbm       -- chapter 03, the Restricted Boltzmann Machine
 """
 
-from . import mnist, rbm
+from . import hopfield, mnist, rbm
 from .feedback import Feedback
 
-__all__ = ["Feedback", "mnist", "rbm"]
+__all__ = ["Feedback", "hopfield", "mnist", "rbm"]

@@ -1,0 +1,143 @@
+"""A small, fully connected Boltzmann machine, sampled exactly and by Gibbs sampling (chapter 02).
+
+N stochastic binary units s_i in {0, 1} with symmetric weights W (w_ii = 0) and biases b
+have the energy and, at temperature T, the Gibbs measure
+
+    E(s) = -1/2 s^T W s - b^T s,       p_T(s) = exp(-E(s) / T) / Z_T,
+    Z_T  = sum_s exp(-E(s) / T).
+
+For N up to about 16 the 2^N states can be enumerated, so p_T is exact. Gibbs sampling
+draws from it without Z: unit i turns on with probability
+p(s_i = 1 | s_-i) = sigmoid(((W s)_i + b_i) / T). Every unit is connected to every other,
+so units must be updated one after another (sequential Gibbs), whereas in an RBM a whole
+layer is sampled at once (block Gibbs). High temperature flattens p_T towards uniform; low
+temperature concentrates it on the lowest energies, and the sampler then mixes slowly.
+
+Reference:
+    D. H. Ackley, G. E. Hinton and T. J. Sejnowski, "A learning algorithm for Boltzmann
+    machines", Cognitive Science 9(1), 1985.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+import tensorflow as tf
+
+from .evaluation import all_binary_states
+
+MAX_EXACT_UNITS = 16
+
+
+def _check_temperature(temperature) -> float:
+    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) \
+            or not math.isfinite(temperature) or temperature <= 0:
+        raise ValueError(f"temperature must be a positive finite number, got {temperature!r}")
+    return float(temperature)
+
+
+class BoltzmannMachine:
+    """A fully connected Boltzmann machine with binary units.
+
+    Args:
+        weights: W, symmetric (N, N) with a zero diagonal.
+        biases: b, (N,); default 0.
+        temperature: T > 0, the default for sampling and for the exact distribution.
+    """
+
+    def __init__(self, weights, biases=None, temperature: float = 1.0):
+        W = np.asarray(weights, np.float32)
+        if W.ndim != 2 or W.shape[0] != W.shape[1] or W.shape[0] < 1:
+            raise ValueError(f"weights must be a square matrix, got shape {W.shape}")
+        if not np.isfinite(W).all():
+            raise ValueError("weights must be finite")
+        if not np.allclose(W, W.T):
+            raise ValueError("weights must be symmetric (w_ij = w_ji)")
+        if np.any(np.diag(W) != 0):
+            raise ValueError("weights must have a zero diagonal (no unit is connected to itself)")
+        self.n_units = W.shape[0]
+        b = np.zeros(self.n_units, np.float32) if biases is None else np.asarray(biases, np.float32)
+        if b.shape != (self.n_units,) or not np.isfinite(b).all():
+            raise ValueError(f"biases must be {self.n_units} finite numbers, got shape {b.shape}")
+        self.weights, self.biases = W, b
+        self.temperature = _check_temperature(temperature)
+        self._sweeps = tf.function(self._run_sweeps, reduce_retracing=True)
+
+    @classmethod
+    def random(cls, n_units: int, scale: float = 1.0, seed: int | None = None, temperature: float = 1.0):
+        """A machine with weights and biases drawn from N(0, scale^2) (symmetrised, zero diagonal)."""
+        rng = np.random.default_rng(seed)
+        upper = np.triu(rng.normal(0.0, scale, (n_units, n_units)), k=1)
+        return cls(upper + upper.T, rng.normal(0.0, scale, n_units), temperature)
+
+    def _states(self, states) -> np.ndarray:
+        s = np.asarray(states, np.float32)
+        s = s.reshape(1, -1) if s.ndim == 1 else s
+        if s.ndim != 2 or s.shape[1] != self.n_units:
+            raise ValueError(f"states must have {self.n_units} units per row, got shape {np.shape(states)}")
+        if not np.isin(s, (0.0, 1.0)).all():
+            raise ValueError("states must be binary, in {0, 1}")
+        return s
+
+    def energy(self, states) -> np.ndarray:
+        """E(s) = -1/2 s^T W s - b^T s, one value per row."""
+        s = self._states(states).astype(np.float64)
+        return -0.5 * np.einsum("bi,ij,bj->b", s, self.weights, s) - s @ self.biases
+
+    def exact_distribution(self, temperature: float | None = None) -> np.ndarray:
+        """p_T(s) for all 2^N states, in counting order (state k has the bits of k, first unit highest)."""
+        if self.n_units > MAX_EXACT_UNITS:
+            raise ValueError(f"the exact distribution enumerates 2^N states: N must be at most {MAX_EXACT_UNITS}")
+        T = self.temperature if temperature is None else _check_temperature(temperature)
+        logits = -self.energy(all_binary_states(self.n_units)) / T
+        logits -= logits.max()
+        p = np.exp(logits)
+        return p / p.sum()
+
+    def _run_sweeps(self, s, noise, inverse_temperature):
+        W = tf.constant(self.weights)
+        b = tf.constant(self.biases)
+        units = tf.range(self.n_units)
+        for t in tf.range(tf.shape(noise)[0]):
+            for i in tf.range(self.n_units):
+                field = (tf.linalg.matvec(s, W[:, i]) + b[i]) * inverse_temperature
+                new = tf.cast(noise[t, :, i] < tf.sigmoid(field), tf.float32)
+                s = tf.where(tf.equal(units, i)[tf.newaxis, :], new[:, tf.newaxis], s)
+        return s
+
+    def sample(self, n_chains: int, n_sweeps: int, temperature: float | None = None, seed: int | None = None,
+               start=None) -> np.ndarray:
+        """Run ``n_chains`` independent sequential-Gibbs chains for ``n_sweeps`` sweeps; return their states.
+
+        One sweep visits every unit once, in order, drawing s_i from p(s_i | s_-i). Chains
+        start from ``start`` or from uniformly random states.
+        """
+        for name, value in (("n_chains", n_chains), ("n_sweeps", n_sweeps)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        T = self.temperature if temperature is None else _check_temperature(temperature)
+        rng = np.random.default_rng(seed)
+        s = (rng.random((n_chains, self.n_units)) < 0.5).astype(np.float32) if start is None \
+            else self._states(start)
+        noise = rng.random((n_sweeps, len(s), self.n_units), dtype=np.float32)
+        return self._sweeps(tf.constant(s), tf.constant(noise), tf.constant(1.0 / T, tf.float32)).numpy()
+
+    def state_index(self, states) -> np.ndarray:
+        """The counting-order index of each state (the row of :meth:`exact_distribution`)."""
+        s = self._states(states).astype(np.int64)
+        return s @ (1 << np.arange(self.n_units - 1, -1, -1))
+
+    def empirical_distribution(self, states) -> np.ndarray:
+        """The frequency of each of the 2^N states among ``states``."""
+        counts = np.bincount(self.state_index(states), minlength=2 ** self.n_units)
+        return counts / counts.sum()
+
+
+def total_variation(p, q) -> float:
+    """Total-variation distance 1/2 sum_k |p_k - q_k| between two distributions."""
+    p, q = np.asarray(p, np.float64), np.asarray(q, np.float64)
+    if p.shape != q.shape:
+        raise ValueError(f"distributions of different sizes: {p.shape} and {q.shape}")
+    return 0.5 * float(np.abs(p - q).sum())
