@@ -20,22 +20,17 @@ Reference:
 
 from __future__ import annotations
 
-import math
-import numbers
-
 import numpy as np
 import tensorflow as tf
 
 from .evaluation import all_binary_states
+from .validation import check_float, check_int
 
 MAX_EXACT_UNITS = 16
 
 
 def _check_temperature(temperature) -> float:
-    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) \
-            or not math.isfinite(temperature) or temperature <= 0:
-        raise ValueError(f"temperature must be a positive finite number, got {temperature!r}")
-    return float(temperature)
+    return check_float("temperature", temperature, 0.0, low_open=True)
 
 
 class BoltzmannMachine:
@@ -114,9 +109,8 @@ class BoltzmannMachine:
         One sweep visits every unit once, in order, drawing s_i from p(s_i | s_-i). Chains
         start from ``start`` or from uniformly random states.
         """
-        for name, value in (("n_chains", n_chains), ("n_sweeps", n_sweeps)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        check_int("n_chains", n_chains)
+        check_int("n_sweeps", n_sweeps)
         T = self.temperature if temperature is None else _check_temperature(temperature)
         rng = np.random.default_rng(seed)
         s = (rng.random((n_chains, self.n_units)) < 0.5).astype(np.float32) if start is None \

@@ -36,6 +36,7 @@ import numpy as np
 import tensorflow as tf  # already started quietly by dbn_course/__init__.py
 
 from .idx import IDXFormatError, read_idx
+from .validation import check_unit_interval
 
 MNIST_DIR_ENV = "DBN_COURSE_MNIST_DIR"
 OFFLINE_ENV = "DBN_COURSE_OFFLINE"
@@ -434,28 +435,11 @@ def flatten_image(x, label: bool = True):
     return flat
 
 
-def _check_unit_interval(x, name: str = "x") -> None:
-    """Raise ``ValueError`` if an eager tensor or array has NaN or values outside [0, 1]."""
-    values = np.asarray(x)
-    if values.size == 0:
-        return
-    if np.isnan(values).any():
-        raise ValueError(f"{name} contains NaN")
-    low, high = values.min(), values.max()
-    if low < 0 or high > 1:
-        raise ValueError(f"{name} must lie in [0, 1]; got values from {low} to {high}")
-
-
-def _is_symbolic(x) -> bool:
-    return isinstance(x, tf.Tensor) and not hasattr(x, "numpy")
-
-
 def binarize_threshold(x, threshold: float = 0.5):
     """Pixels above ``threshold`` become 1, the rest 0 (float32, same shape)."""
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must lie in [0, 1], got {threshold}")
-    if not _is_symbolic(x):
-        _check_unit_interval(x)
+    check_unit_interval(x)
     return tf.cast(tf.convert_to_tensor(x, tf.float32) > threshold, tf.float32)
 
 
@@ -469,8 +453,7 @@ def binarize_stochastic(x, seed):
 
         ds.enumerate().map(lambda i, v: binarize_stochastic(v, seed=(7, i)))
     """
-    if not _is_symbolic(x):
-        _check_unit_interval(x)
+    check_unit_interval(x)
     x = tf.convert_to_tensor(x, tf.float32)
     if isinstance(seed, (int, np.integer)):
         seed = (int(seed), 0)

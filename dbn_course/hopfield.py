@@ -34,10 +34,11 @@ References:
 from __future__ import annotations
 
 import dataclasses
-import numbers
 
 import numpy as np
 import tensorflow as tf
+
+from .validation import check_int
 
 RULES = ("async", "sync")
 STORAGE_RULES = ("hebbian", "projection")
@@ -90,9 +91,7 @@ class HopfieldNetwork:
     """
 
     def __init__(self, n_units: int, thresholds=None):
-        if isinstance(n_units, bool) or not isinstance(n_units, numbers.Integral) or n_units < 2:
-            raise ValueError(f"n_units must be an integer >= 2, got {n_units!r}")
-        self.n_units = int(n_units)
+        self.n_units = check_int("n_units", n_units, minimum=2)
         self.weights = np.zeros((self.n_units, self.n_units), np.float32)
         self.thresholds = np.zeros(self.n_units, np.float32)
         if thresholds is not None:
@@ -168,8 +167,7 @@ class HopfieldNetwork:
         """
         if rule not in RULES:
             raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
-        if isinstance(max_sweeps, bool) or not isinstance(max_sweeps, numbers.Integral) or max_sweeps < 1:
-            raise ValueError(f"max_sweeps must be an integer >= 1, got {max_sweeps!r}")
+        check_int("max_sweeps", max_sweeps)
         s = tf.constant(self._states(states))
         W, theta = tf.constant(self.weights), tf.constant(self.thresholds)
         rng = np.random.default_rng(seed)

@@ -39,7 +39,6 @@ References:
 from __future__ import annotations
 
 import math
-import numbers
 import time
 import warnings
 
@@ -49,44 +48,11 @@ import tensorflow as tf
 from tqdm.auto import tqdm
 
 from . import evaluation
+from .validation import check_float, check_int, check_unit_interval
 
 
 class TrainingDivergedError(ArithmeticError):
     """The weights became NaN or infinite during training."""
-
-
-def _check_int(name: str, value, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _check_float(name: str, value, low: float, high: float = math.inf, *, low_open: bool = False,
-                 high_open: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-    value = float(value)
-    too_low = value <= low if low_open else value < low
-    too_high = value >= high if high_open else value > high
-    if too_low or too_high:
-        interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
-        raise ValueError(f"{name} must lie in {interval}, got {value}")
-    return value
-
-
-def _is_eager(x) -> bool:
-    return not isinstance(x, tf.Tensor) or hasattr(x, "numpy")
-
-
-def _check_unit_values(x, name: str) -> None:
-    """ValueError for NaN or values outside [0, 1] (eager values only)."""
-    if not _is_eager(x) or tf.size(x) == 0:
-        return
-    low, high = float(tf.reduce_min(x)), float(tf.reduce_max(x))
-    if math.isnan(low) or math.isnan(high):
-        raise ValueError(f"{name} contains NaN")
-    if low < 0.0 or high > 1.0:
-        raise ValueError(f"{name} must lie in [0, 1]; got values from {low:g} to {high:g}")
 
 
 @keras.saving.register_keras_serializable(package="dbn_course")
@@ -123,18 +89,18 @@ class RBM(keras.layers.Layer):
     def __init__(self, number_hidden_units, number_visible_units=None, learning_rate=0.1, cd_steps=1,
                  persistent=False, momentum=0.0, weight_decay=0.0, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.number_hidden_units = _check_int("number_hidden_units", number_hidden_units)
+        self.number_hidden_units = check_int("number_hidden_units", number_hidden_units)
         self.number_visible_units = (
-            None if number_visible_units is None else _check_int("number_visible_units", number_visible_units)
+            None if number_visible_units is None else check_int("number_visible_units", number_visible_units)
         )
-        self.learning_rate = _check_float("learning_rate", learning_rate, 0.0, low_open=True)
-        self.cd_steps = _check_int("cd_steps", cd_steps)
+        self.learning_rate = check_float("learning_rate", learning_rate, 0.0, low_open=True)
+        self.cd_steps = check_int("cd_steps", cd_steps)
         if not isinstance(persistent, bool):
             raise ValueError(f"persistent must be True or False, got {persistent!r}")
         self.persistent = persistent
-        self.momentum = _check_float("momentum", momentum, 0.0, 1.0, high_open=True)
-        self.weight_decay = _check_float("weight_decay", weight_decay, 0.0)
-        self.seed = None if seed is None else _check_int("seed", seed, minimum=0)
+        self.momentum = check_float("momentum", momentum, 0.0, 1.0, high_open=True)
+        self.weight_decay = check_float("weight_decay", weight_decay, 0.0)
+        self.seed = None if seed is None else check_int("seed", seed, minimum=0)
         self._sampler = None
         self._trainer = None
         if self.number_visible_units is not None:
@@ -208,7 +174,7 @@ class RBM(keras.layers.Layer):
             self.build((None, v.shape[-1]))
         if v.shape.rank != 2 or v.shape[-1] != self.number_visible_units:
             raise ValueError(f"{name} must have shape (batch, {self.number_visible_units}), got {tuple(v.shape)}")
-        _check_unit_values(v, name)
+        check_unit_interval(v, name)
         return v
 
     def _hidden(self, h, name: str = "h"):
@@ -217,7 +183,7 @@ class RBM(keras.layers.Layer):
             raise ValueError("the RBM has no weights yet: call it on visible data first")
         if h.shape.rank != 2 or h.shape[-1] != self.number_hidden_units:
             raise ValueError(f"{name} must have shape (batch, {self.number_hidden_units}), got {tuple(h.shape)}")
-        _check_unit_values(h, name)
+        check_unit_interval(h, name)
         return h
 
     # ------------------------------------------------------------------ conditionals and sampling
@@ -264,7 +230,7 @@ class RBM(keras.layers.Layer):
             probabilities p(v | h) after every ``record_every`` sweeps (for a strip of
             the chain).
         """
-        steps = _check_int("steps", steps)
+        steps = check_int("steps", steps)
         v = self._visible(v)
         frames = []
         for step in range(1, steps + 1):
@@ -284,7 +250,7 @@ class RBM(keras.layers.Layer):
             start: visible vectors to start from; default uniform random binary vectors.
         """
         if start is None:
-            start = self._bernoulli(tf.fill((_check_int("n", n), self.number_visible_units), 0.5))
+            start = self._bernoulli(tf.fill((check_int("n", n), self.number_visible_units), 0.5))
         return self.gibbs_chain(start, steps, record_every=steps)[-1]
 
     # ------------------------------------------------------------------ energies and metrics
@@ -467,7 +433,7 @@ def _as_training_array(data) -> tuple[np.ndarray, float]:
     if array.dtype == np.uint8:
         return array, 1.0 / 255.0
     array = array.astype(np.float32, copy=False)
-    _check_unit_values(array, "training data")
+    check_unit_interval(array, "training data")
     return array, 1.0
 
 
@@ -525,11 +491,11 @@ def train_rbm(rbm: RBM, data, num_epochs: int = 10, batch_size: int = 100, *, to
         ValueError: bad data or hyperparameters.
         TrainingDivergedError: the weights became NaN or infinite (checked every epoch).
     """
-    num_epochs = _check_int("num_epochs", num_epochs)
-    batch_size = _check_int("batch_size", batch_size)
-    monitor_size = _check_int("monitor_size", monitor_size)
+    num_epochs = check_int("num_epochs", num_epochs)
+    batch_size = check_int("batch_size", batch_size)
+    monitor_size = check_int("monitor_size", monitor_size)
     if tolerance is not None:
-        tolerance = _check_float("tolerance", tolerance, 0.0)
+        tolerance = check_float("tolerance", tolerance, 0.0)
     rng = np.random.default_rng(seed)
 
     if isinstance(data, tf.data.Dataset):
