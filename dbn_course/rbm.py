@@ -125,7 +125,7 @@ class RBM(keras.layers.Layer):
         super().build(input_shape)
 
     def call(self, inputs):
-        return tf.sigmoid(tf.matmul(inputs, self.W) + self.c)
+        return self._hidden_probabilities(inputs)
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-1], self.number_hidden_units)
@@ -393,15 +393,14 @@ class _CDTrainer:
     def _update(self, v0, noise_h, noise_v):
         """One CD-k / PCD-k update; ``noise_h[j]`` and ``noise_v[j]`` drive the samples of sweep j."""
         rbm = self.rbm
-        W, b, c = rbm.W.value, rbm.b.value, rbm.c.value
         learning_rate, cd_steps, persistent, momentum, weight_decay = self.config
-        h_data = tf.sigmoid(tf.matmul(v0, W) + c)
+        h_data = rbm._hidden_probabilities(v0)
         # CD starts the chain from h ~ p(h | data); PCD continues its persistent chains.
         h = self.chains.value() if persistent else tf.cast(noise_h[0] < h_data, tf.float32)
         v_model, h_model = v0, h_data
         for j in range(cd_steps):
-            v_model = tf.cast(noise_v[j] < tf.sigmoid(tf.matmul(h, W, transpose_b=True) + b), tf.float32)
-            h_model = tf.sigmoid(tf.matmul(v_model, W) + c)
+            v_model = tf.cast(noise_v[j] < rbm._visible_probabilities(h), tf.float32)
+            h_model = rbm._hidden_probabilities(v_model)
             if persistent:
                 h = tf.cast(noise_h[j] < h_model, tf.float32)
             elif j + 1 < cd_steps:
@@ -410,7 +409,7 @@ class _CDTrainer:
             self.chains.assign(h)
         grads = RBM._statistics(v0, h_data, v_model, h_model)
         if weight_decay:
-            grads[0] = grads[0] + weight_decay * W
+            grads[0] = grads[0] + weight_decay * rbm.W
         for var, velocity, grad in zip((rbm.W, rbm.b, rbm.c), self.velocity, grads):
             if momentum:
                 velocity.assign(momentum * velocity - learning_rate * grad)
