@@ -131,7 +131,10 @@ class HopfieldNetwork:
 
     def energy(self, states) -> np.ndarray:
         """E(s) = -1/2 s^T W s + theta^T s, one value per row."""
-        s = self._states(states)
+        return self._energy(self._states(states))
+
+    def _energy(self, s: np.ndarray) -> np.ndarray:
+        """E for spins already checked (recall calls it after every sweep)."""
         return -0.5 * np.einsum("bi,ij,bj->b", s, self.weights, s) + s @ self.thresholds
 
     def overlaps(self, states) -> np.ndarray:
@@ -171,7 +174,7 @@ class HopfieldNetwork:
         s = tf.constant(self._states(states))
         W, theta = tf.constant(self.weights), tf.constant(self.thresholds)
         rng = np.random.default_rng(seed)
-        energies = [self.energy(s.numpy())]
+        energies = [self._energy(s.numpy())]
         trajectory = [s.numpy()] if keep_trajectory else None
         converged = np.zeros(s.shape[0], bool)
         sweeps = 0
@@ -180,7 +183,7 @@ class HopfieldNetwork:
             new = self._sweep[rule](s, W, theta, order)
             unchanged = tf.reduce_all(tf.equal(new, s), axis=1).numpy()
             s = new
-            energies.append(self.energy(s.numpy()))
+            energies.append(self._energy(s.numpy()))
             if keep_trajectory:
                 trajectory.append(s.numpy())
             converged |= unchanged
