@@ -206,6 +206,21 @@ class RBM(keras.layers.Layer):
     def _visible_probabilities(self, h):
         return tf.sigmoid(tf.matmul(h, self.W, transpose_b=True) + self.b)
 
+    def _visible_from_noise(self, noise, probabilities):
+        """A visible sample from p(v | h) = ``probabilities``, driven by uniform ``noise`` of the same shape.
+
+        Subclasses whose visible units are not all Bernoulli (the label units of
+        :class:`~dbn_course.top_level.LabelledRBM`) override this one method.
+        """
+        return tf.cast(noise < probabilities, probabilities.dtype)
+
+    def _sample_visible(self, probabilities):
+        return self._visible_from_noise(self.sampler.uniform(tf.shape(probabilities)), probabilities)
+
+    def _random_visible(self, n: int):
+        """n visible vectors of fair coin flips: where fantasies start by default."""
+        return self._sample_visible(tf.fill((n, self.number_visible_units), 0.5))
+
     def forward(self, v):
         """p(h = 1 | v) = sigmoid(c + v W), for a batch of visible vectors."""
         return self._hidden_probabilities(self._visible(v))
@@ -220,7 +235,7 @@ class RBM(keras.layers.Layer):
 
     def sample_v(self, h):
         """A sample v ~ p(v | h)."""
-        return self._bernoulli(self.reverse(h))
+        return self._sample_visible(self.reverse(h))
 
     def gibbs_chain(self, v, steps: int, record_every: int | None = None):
         """Run ``steps`` block-Gibbs sweeps v -> h -> v from ``v``.
@@ -236,7 +251,7 @@ class RBM(keras.layers.Layer):
         for step in range(1, steps + 1):
             h = self._bernoulli(self._hidden_probabilities(v))
             probabilities = self._visible_probabilities(h)
-            v = self._bernoulli(probabilities)
+            v = self._sample_visible(probabilities)
             if record_every and step % record_every == 0:
                 frames.append(probabilities)
         return frames if record_every else v
@@ -250,7 +265,7 @@ class RBM(keras.layers.Layer):
             start: visible vectors to start from; default uniform random binary vectors.
         """
         if start is None:
-            start = self._bernoulli(tf.fill((check_int("n", n), self.number_visible_units), 0.5))
+            start = self._random_visible(check_int("n", n))
         return self.gibbs_chain(start, steps, record_every=steps)[-1]
 
     # ------------------------------------------------------------------ energies and metrics
@@ -399,7 +414,7 @@ class _CDTrainer:
         h = self.chains.value() if persistent else tf.cast(noise_h[0] < h_data, tf.float32)
         v_model, h_model = v0, h_data
         for j in range(cd_steps):
-            v_model = tf.cast(noise_v[j] < rbm._visible_probabilities(h), tf.float32)
+            v_model = rbm._visible_from_noise(noise_v[j], rbm._visible_probabilities(h))
             h_model = rbm._hidden_probabilities(v_model)
             if persistent:
                 h = tf.cast(noise_h[j] < h_model, tf.float32)
@@ -460,7 +475,8 @@ def _dataset_epoch(trainer, dataset):
 
 def train_rbm(rbm: RBM, data, num_epochs: int = 10, batch_size: int = 100, *, tolerance: float | None = None,
               shuffle: bool = True, shuffle_buffer: int = 10_000, map_fn=None, seed: int | None = None,
-              monitor_size: int = 2000, progress: bool = True, callbacks=()) -> dict:
+              monitor_size: int = 2000, progress: bool = True, callbacks=(),
+              description: str = "RBM training") -> dict:
     """Train an RBM by CD-k or PCD-k on every minibatch of every epoch.
 
     Args:
@@ -481,6 +497,7 @@ def train_rbm(rbm: RBM, data, num_epochs: int = 10, batch_size: int = 100, *, to
         progress: show a ``tqdm`` progress bar.
         callbacks: functions ``f(rbm, epoch, history)`` called after each epoch; one that
             returns True stops training.
+        description: the progress bar's label.
 
     Returns:
         The history: ``{"reconstruction_cost": [...], "epoch_seconds": [...]}``, one entry
@@ -523,7 +540,7 @@ def train_rbm(rbm: RBM, data, num_epochs: int = 10, batch_size: int = 100, *, to
     trainer = rbm.trainer
     history = {"reconstruction_cost": [], "epoch_seconds": [], "stopped_early": False}
     total = batches_per_epoch * num_epochs if batches_per_epoch else None
-    with tqdm(total=total, disable=not progress, desc="RBM training", unit="batch") as bar:
+    with tqdm(total=total, disable=not progress, desc=description, unit="batch") as bar:
         for index in range(num_epochs):
             start = time.perf_counter()
             for done in epoch():

@@ -18,6 +18,7 @@ import contextlib
 import math
 import os
 import sys
+import warnings
 from pathlib import Path
 
 THREADS_ENV = "DBN_COURSE_NUM_THREADS"
@@ -116,6 +117,10 @@ def start_tensorflow():
             tf.config.list_logical_devices()  # initialises devices while quiet
     # Retracing notices and the like are for library authors, not for a learner's notebook.
     tf.get_logger().setLevel("ERROR")
+    # Keras 3 calls np.array(tensor, copy=False) in get_weights/set_weights/save, which NumPy 2
+    # reports as a DeprecationWarning: an upstream incompatibility the learner can do nothing about.
+    warnings.filterwarnings("ignore", message="__array__ implementation doesn't accept a copy keyword",
+                            category=DeprecationWarning)
     return tf
 
 

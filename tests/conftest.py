@@ -5,11 +5,14 @@ These are set before any notebook kernel starts, and kernels inherit them.
 """
 
 import os
+import tempfile
 
 os.environ.setdefault("DBN_COURSE_QUICK", "1")
 os.environ.setdefault("DBN_COURSE_OFFLINE", "1")  # tests never probe the network
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Models the notebooks cache go to a folder of this run, never to the user's cache.
+os.environ.setdefault("DBN_COURSE_CACHE_DIR", tempfile.mkdtemp(prefix="dbn-course-cache-"))
 
 from pathlib import Path  # noqa: E402
 

@@ -1,0 +1,116 @@
+"""The DBN chapter's targets on full MNIST: backprop and up-down test errors, baselines, samples.
+
+    python benchmarks/dbn_mnist.py --save-pretrained   # full recipe; also writes the shipped weights
+    python benchmarks/dbn_mnist.py --quick            # small layers and a few images, for CI
+
+Runs the recipe of ``dbn_course/pretrained/reproduce.py`` (784-500-500-2000 with 10 label
+units) and measures, in one run on one machine:
+
+* ``dbn_pretrain_s``: greedy pretraining, ten CD-1 epochs per layer;
+  ``dbn_pretrained_generative_test_error_pct``: the generative model's test error right
+  after it (free energies of the labels at the top);
+* ``dbn_backprop_test_error_pct`` and ``dbn_backprop_s``: the 784-500-500-2000-10
+  network fine-tuned from the DBN by SGD with momentum and dropout;
+  ``dbn_train_s`` = pretraining + fine-tuning;
+* ``dbn_random_init_sgd_test_error_pct`` and ``dbn_random_init_adam_test_error_pct``: the
+  same network and dropout from Glorot initialisation, with the same SGD and with Adam,
+  for the same number of epochs;
+* ``dbn_updown_test_error_pct`` and ``dbn_updown_s``: the generative model after up-down
+  fine-tuning for the recipe's minutes (``dbn_updown_epochs`` epochs), its test error
+  after each epoch in ``updown_curve``;
+* ``dbn_conditional_sample_accuracy_pct``: of 100 digits generated per class (1,000
+  Gibbs steps at the top, then a down pass), the share the fine-tuned classifier
+  assigns to the clamped class.
+"""
+
+from __future__ import annotations
+
+import time
+
+import common
+import numpy as np
+
+import dbn_course  # noqa: F401  (starts TensorFlow quietly)
+from dbn_course import classifier, data
+from dbn_course.pretrained import reproduce
+
+
+def main() -> None:
+    args = common.parse_args(__doc__.splitlines()[0],
+                             extra=[("--save-pretrained", "also write the shipped float16 weights and metadata")])
+    recipe = reproduce.quick_recipe() if args.quick else reproduce.RECIPE
+    images, labels = data.load_arrays("train")
+    test_images, test_labels = data.load_arrays("test")
+    if args.quick:
+        images, labels, test_images, test_labels = images[:2000], labels[:2000], test_images[:500], test_labels[:500]
+    images, test_images = images.reshape(len(images), -1), test_images.reshape(len(test_images), -1)
+    test = (test_images, test_labels)
+    progress = not args.quick
+
+    dbn, _, pretrain_s = reproduce.pretrain(images, labels, recipe, progress=progress)
+    pretrained_error = dbn.error_pct(*test)
+    print(f"pretrained in {pretrain_s:.0f} s; generative test error {pretrained_error:.2f}%", flush=True)
+
+    settings = recipe["backprop"]
+    drop = {"dropout": settings["dropout"], "input_dropout": settings["input_dropout"], "seed": recipe["seed"]}
+    fine_tuned = dbn.to_classifier(**drop)
+    _, backprop_s = reproduce.backprop(fine_tuned, images, labels, recipe, progress=progress)
+    backprop_error = classifier.error_pct(fine_tuned, *test)
+    print(f"backprop from the DBN: {backprop_error:.2f}% in {backprop_s:.0f} s", flush=True)
+
+    baselines = {}
+    for optimizer in ("sgd", "adam"):
+        model = classifier.classifier_network(recipe["layer_sizes"], recipe["label_units"], **drop)
+        _, seconds = reproduce.backprop(model, images, labels, recipe, optimizer=optimizer, progress=progress)
+        baselines[optimizer] = (classifier.error_pct(model, *test), seconds)
+        print(f"random init, {optimizer}: {baselines[optimizer][0]:.2f}% in {seconds:.0f} s", flush=True)
+
+    curve = reproduce.up_down(dbn, images, labels, recipe, progress=progress, test=test)
+    updown_s = curve["seconds"][-1] if curve["seconds"] else 0.0
+    updown_error = dbn.error_pct(*test)
+    print(f"up-down: {updown_error:.2f}% after {len(curve['epochs'])} epochs, {updown_s:.0f} s", flush=True)
+
+    per_class = 10 if args.quick else 100
+    wanted = np.repeat(np.arange(recipe["label_units"]), per_class)
+    start = time.perf_counter()
+    samples, _ = dbn.generate(labels=wanted, gibbs_steps=50 if args.quick else 1000)
+    sampling_s = time.perf_counter() - start
+    predicted = np.argmax(fine_tuned.predict(samples, batch_size=1000, verbose=0), axis=1)
+    sample_accuracy = 100.0 * float(np.mean(predicted == wanted))
+    print(f"conditional samples classified as their class: {sample_accuracy:.1f}%", flush=True)
+
+    figures = {
+        "dbn_pretrain_s": pretrain_s,
+        "dbn_pretrained_generative_test_error_pct": pretrained_error,
+        "dbn_backprop_test_error_pct": backprop_error,
+        "dbn_backprop_s": backprop_s,
+        "dbn_train_s": pretrain_s + backprop_s,
+        "dbn_random_init_sgd_test_error_pct": baselines["sgd"][0],
+        "dbn_random_init_sgd_s": baselines["sgd"][1],
+        "dbn_random_init_adam_test_error_pct": baselines["adam"][0],
+        "dbn_random_init_adam_s": baselines["adam"][1],
+        "dbn_updown_test_error_pct": updown_error,
+        "dbn_updown_s": updown_s,
+        "dbn_updown_epochs": len(curve["epochs"]),
+        "updown_curve": curve,
+        "dbn_conditional_sample_accuracy_pct": sample_accuracy,
+        "dbn_conditional_samples": int(len(wanted)),
+        "dbn_sampling_s": sampling_s,
+        "backprop_epochs": settings["epochs"],
+        "train_examples": int(len(labels)),
+        "test_examples": int(len(test_labels)),
+        "data": data.current_source().describe(),
+    }
+    common.write_results("dbn_mnist", figures, args)
+    if args.save_pretrained:
+        facts = {"data": figures["data"], "pretraining_s": pretrain_s, "backprop_s": backprop_s,
+                 "up_down_epochs": len(curve["epochs"]), "up_down_s": updown_s,
+                 "conditional_sample_accuracy_pct": sample_accuracy}
+        folder = args.out / "pretrained" if args.quick else reproduce.FOLDER
+        metadata = reproduce.write_pretrained(dbn, fine_tuned, test_images, test_labels, recipe, facts, folder)
+        print(f"saved float16 weights: DBN {metadata['dbn_updown_test_error_pct']:.2f}%, "
+              f"classifier {metadata['classifier_test_error_pct']:.2f}%")
+
+
+if __name__ == "__main__":
+    main()

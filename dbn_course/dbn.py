@@ -1,0 +1,676 @@
+"""The Deep Belief Network of Hinton, Osindero and Teh (2006), as a Keras model (chapters 04-06).
+
+A DBN with layers v = h_0, h_1, ..., h_L is a generative model whose top two layers form
+an RBM -- an undirected *associative memory*, here optionally joined to softmax label
+units y -- and whose lower layers are directed, top-down sigmoid belief nets:
+
+    p(h_{L-1}, y, h_L)      the top-level RBM (see :mod:`dbn_course.top_level`)
+    p(h_l = 1 | h_{l+1}) = sigmoid(h_{l+1} G_l + g_l)    for l = L-2, ..., 0.
+
+Each directed layer also has *recognition* weights for the way up,
+q(h_{l+1} = 1 | h_l) = sigmoid(h_l R_l + r_l), an approximation to the true posterior.
+
+Greedy layer-wise pretraining (:meth:`DBN.pretrain`) trains RBM l on the hidden
+probabilities of RBM l-1; RBM l's weights give both directions, R_l = W_l,
+G_l = W_l^T, g_l = b_l, r_l = c_l. Each added layer, trained this way, raises a
+variational lower bound on log p(v) -- the "complementary prior" argument of the paper.
+
+Generative fine-tuning by the up-down algorithm (:meth:`DBN.up_down`, the paper's
+contrastive wake-sleep) unties the two directions. Per minibatch:
+
+* wake (up) pass: sample h_1, ..., h_{L-1} with the recognition weights; the generative
+  weights learn to reconstruct each layer from the one above by the delta rule,
+  G_l += eps h_{l+1}^T (h_l - sigmoid(h_{l+1} G_l + g_l));
+* top level: CD-k on (h_{L-1}, y) with the data's label in the positive phase;
+* sleep (down) pass: from the negative-phase h_{L-1}, sample down with the generative
+  weights; the recognition weights learn to recover each layer from the one below,
+  R_l += eps h_l^T (h_{l+1} - sigmoid(h_l R_l + r_l)).
+
+Reference:
+    G. E. Hinton, S. Osindero and Y.-W. Teh, "A fast learning algorithm for deep belief
+    nets", Neural Computation 18(7), 1527-1554, 2006 (784-500-500-2000 with 10 labels,
+    1.25% test error after up-down fine-tuning).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+from tqdm.auto import tqdm
+
+from . import classifier
+from .rbm import RBM, TrainingDivergedError, train_rbm
+from .top_level import LabelledRBM
+from .validation import check_float, check_int, check_unit_interval
+
+PHASES = ("wake", "top", "sleep")
+RBM_ARGUMENTS = {"number_hidden_units", "number_visible_units", "learning_rate", "cd_steps", "persistent",
+                 "momentum", "weight_decay", "seed"}
+
+
+@keras.saving.register_keras_serializable(package="dbn_course")
+class DBN(keras.Model):
+    """A stack of RBMs with an optional labelled top level, trained greedily and fine-tuned.
+
+    Args:
+        rbm_params: one dict of :class:`~dbn_course.rbm.RBM` arguments per layer, bottom
+            first, e.g. ``[{"number_visible_units": 784, "number_hidden_units": 500}, ...]``.
+            The first needs ``number_visible_units``; the others may give it, and it must
+            equal the number of hidden units below. The top layer's visible units count
+            the features only: the label units are added to them.
+        num_epochs: pretraining epochs per layer.
+        tolerance: stop a layer's pretraining once its reconstruction cost changes by at
+            most this much between epochs (``None``: never).
+        batch_size: examples per CD update.
+        shuffle_buffer: shuffle buffer when pretraining from a ``tf.data.Dataset``.
+        number_label_units: softmax label units joined to the top RBM's visible layer
+            (0 for an unlabelled DBN).
+        seed: default seed of layer l is ``seed + l`` (a layer's own ``seed`` wins); also
+            seeds the shuffling and the up-down samples.
+
+    Calling the model on images (batch, n_v) in [0, 1] runs the recognition pass with
+    probabilities; with labels it returns p(y | x) from the top level's free energies,
+    otherwise the top hidden probabilities.
+    """
+
+    def __init__(self, rbm_params, num_epochs: int = 10, tolerance: float | None = None, batch_size: int = 100,
+                 shuffle_buffer: int = 10_000, number_label_units: int = 0, seed: int | None = None,
+                 name: str = "deep_belief_network", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.rbm_params = _check_rbm_params(rbm_params)
+        self.num_epochs = check_int("num_epochs", num_epochs)
+        self.tolerance = None if tolerance is None else check_float("tolerance", tolerance, 0.0)
+        self.batch_size = check_int("batch_size", batch_size)
+        self.shuffle_buffer = check_int("shuffle_buffer", shuffle_buffer)
+        self.number_label_units = check_int("number_label_units", number_label_units, minimum=0)
+        if self.number_label_units == 1:
+            raise ValueError("number_label_units must be 0 (no labels) or at least 2")
+        self.seed = None if seed is None else check_int("seed", seed, minimum=0)
+
+        self.rbms = []
+        for index, params in enumerate(self.rbm_params):
+            params = dict(params)
+            if index > 0:
+                params["number_visible_units"] = self.rbm_params[index - 1]["number_hidden_units"]
+            if "seed" not in params and self.seed is not None:
+                params["seed"] = self.seed + index
+            top = index == len(self.rbm_params) - 1
+            if top and self.number_label_units:
+                params["number_visible_units"] += self.number_label_units
+                layer = LabelledRBM(number_label_units=self.number_label_units, name=f"rbm_{index + 1}", **params)
+            else:
+                layer = RBM(name=f"rbm_{index + 1}", **params)
+            self.rbms.append(layer)
+        # The untied generative weights G_l (n_{l+1} x n_l) and biases g_l of the directed layers.
+        self.generative_weights, self.generative_biases = [], []
+        for index, rbm in enumerate(self.rbms[:-1]):
+            self.generative_weights.append(self.add_weight(
+                name=f"G_{index + 1}", shape=(rbm.number_hidden_units, rbm.number_visible_units),
+                initializer="zeros"))
+            self.generative_biases.append(self.add_weight(
+                name=f"g_{index + 1}", shape=(rbm.number_visible_units,), initializer="zeros"))
+        self.tie_generative_weights()
+        self._up_down_trainer = None
+        self._up_pass_fn = None
+        self.built = True
+
+    # ------------------------------------------------------------------ Keras API
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            rbm_params=[dict(params) for params in self.rbm_params],
+            num_epochs=self.num_epochs,
+            tolerance=self.tolerance,
+            batch_size=self.batch_size,
+            shuffle_buffer=self.shuffle_buffer,
+            number_label_units=self.number_label_units,
+            seed=self.seed,
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config.pop("trainable", None)
+        config.pop("dtype", None)
+        return cls(**config)
+
+    def build(self, input_shape=None):
+        self.built = True
+
+    def call(self, inputs):
+        features = self._recognise(inputs)[-1]
+        if self.number_label_units:
+            return tf.nn.softmax(-self.top._label_free_energies_slice(features), axis=-1)
+        return self.top._hidden_probabilities(features)
+
+    # ------------------------------------------------------------------ structure
+
+    @property
+    def top(self) -> RBM:
+        """The top-level RBM (a :class:`~dbn_course.top_level.LabelledRBM` when there are labels)."""
+        return self.rbms[-1]
+
+    @property
+    def layer_sizes(self) -> list[int]:
+        """n_v, n_1, ..., n_L: the units of every layer, labels not counted."""
+        return [self.rbm_params[0]["number_visible_units"]] + [p["number_hidden_units"] for p in self.rbm_params]
+
+    @property
+    def number_visible_units(self) -> int:
+        return self.layer_sizes[0]
+
+    def tie_generative_weights(self) -> None:
+        """Set G_l = W_l^T and g_l = b_l from each lower RBM: the DBN that greedy pretraining defines."""
+        for rbm, weights, biases in zip(self.rbms[:-1], self.generative_weights, self.generative_biases):
+            weights.assign(tf.transpose(rbm.W))
+            biases.assign(rbm.b)
+
+    # ------------------------------------------------------------------ checks
+
+    def _images(self, images, name: str = "images"):
+        """Images as float32 (batch, n_v) in [0, 1]; uint8 pixels are read as value / 255."""
+        array = np.asarray(images)
+        if array.ndim > 2:
+            array = array.reshape(len(array), -1)
+        if array.ndim != 2 or array.shape[1] != self.number_visible_units:
+            raise ValueError(f"{name} must have shape (batch, {self.number_visible_units}), got {np.shape(images)}")
+        if array.dtype == np.uint8:
+            return array.astype(np.float32) / 255.0
+        array = array.astype(np.float32, copy=False)
+        check_unit_interval(array, name)
+        return array
+
+    def _labels(self, labels, n: int):
+        if not self.number_label_units:
+            raise ValueError("this DBN has no label units: build it with number_label_units")
+        return self.top.one_hot(labels, n).numpy()
+
+    # ------------------------------------------------------------------ recognition: the up pass
+
+    def _recognise(self, v):
+        """Probabilities of every layer below the top on the way up: [v, q(h_1), ..., q(h_{L-1})]."""
+        layers = [tf.convert_to_tensor(v, tf.float32)]
+        for rbm in self.rbms[:-1]:
+            layers.append(rbm._hidden_probabilities(layers[-1]))
+        return layers
+
+    def up_pass(self, images, batch_size: int = 5000) -> list[np.ndarray]:
+        """Mean-field recognition: [q(h_1 | v), ..., q(h_{L-1} | v)] for each image, as float32 arrays."""
+        images = self._images(images)
+        if self._up_pass_fn is None:
+            self._up_pass_fn = tf.function(lambda v: self._recognise(v)[1:], reduce_retracing=True)
+        chunks = [self._up_pass_fn(tf.constant(images[i:i + batch_size])) for i in range(0, len(images), batch_size)]
+        return [np.concatenate([chunk[level].numpy() for chunk in chunks]) for level in range(len(self.rbms) - 1)]
+
+    def predict_labels(self, images, batch_size: int = 1000) -> np.ndarray:
+        """Classify with the generative model: the label of lowest free energy F(h_{L-1}, y) at the top.
+
+        The image goes up by mean-field recognition; at the top p(y | h_{L-1}) is exact
+        (see :class:`~dbn_course.top_level.LabelledRBM`).
+        """
+        if not self.number_label_units:
+            raise ValueError("this DBN has no label units to classify with")
+        images = self._images(images)
+        predictions = []
+        for i in range(0, len(images), batch_size):
+            features = self._recognise(images[i:i + batch_size])[-1]
+            predictions.append(self.top.predict_labels(features))
+        return np.concatenate(predictions)
+
+    def error_pct(self, images, labels) -> float:
+        """Percentage of images :meth:`predict_labels` gets wrong."""
+        return 100.0 * float(np.mean(self.predict_labels(images) != np.asarray(labels)))
+
+    # ------------------------------------------------------------------ greedy pretraining
+
+    def pretrain(self, images, labels=None, *, progress: bool = True, callbacks=(), monitor_size: int = 2000):
+        """Greedy layer-wise pretraining: RBM l learns from the hidden probabilities of RBM l-1.
+
+        Every layer trains for ``num_epochs`` epochs over every minibatch (or until
+        ``tolerance``), with its own progress bar. The representation passed up is kept
+        as uint8 -- each probability times 255, rounded, so within 0.002 of it -- a
+        quarter of the memory of float32 (60,000 x 500 probabilities take 30 MB); the
+        top level's hidden layer is never stored for the whole data set.
+
+        Args:
+            images: (n, n_v) uint8 pixels or floats in [0, 1] (or (n, 28, 28)), or a
+                ``tf.data.Dataset`` of (image, label) pairs as ``tfds`` gives them.
+            labels: integer classes, required when the DBN has label units.
+            progress: show a progress bar per layer.
+            callbacks: passed to :func:`~dbn_course.rbm.train_rbm` for every layer.
+            monitor_size: examples on which each layer's reconstruction cost is measured.
+
+        Returns:
+            One training history per layer (see :func:`~dbn_course.rbm.train_rbm`).
+        """
+        images, labels = _as_arrays(images, labels)
+        n = len(images)
+        if self.number_label_units:
+            if labels is None:
+                raise ValueError("this DBN has label units: pass the labels")
+            one_hot = (self._labels(labels, n) * 255).astype(np.uint8)
+        layer_input = self._pixels_as_uint8(images)
+        histories = []
+        rng = np.random.default_rng(self.seed)
+        for index, rbm in enumerate(self.rbms):
+            top = index == len(self.rbms) - 1
+            data = np.concatenate([layer_input, one_hot], axis=1) if top and self.number_label_units else layer_input
+            histories.append(train_rbm(
+                rbm, data, num_epochs=self.num_epochs, batch_size=self.batch_size, tolerance=self.tolerance,
+                seed=int(rng.integers(2**31)), monitor_size=monitor_size, progress=progress, callbacks=callbacks,
+                description=f"layer {index + 1} of {len(self.rbms)}: RBM {rbm.number_visible_units}-"
+                            f"{rbm.number_hidden_units}"))
+            if not top:
+                layer_input = _propagate(rbm, layer_input)
+        self.tie_generative_weights()
+        return histories
+
+    def _pixels_as_uint8(self, images):
+        array = np.asarray(images)
+        if array.ndim > 2:
+            array = array.reshape(len(array), -1)
+        if array.ndim != 2 or array.shape[1] != self.number_visible_units:
+            raise ValueError(f"images must have shape (n, {self.number_visible_units}), got {np.shape(images)}")
+        if len(array) == 0:
+            raise ValueError("no training images")
+        if array.dtype == np.uint8:
+            return array
+        check_unit_interval(array, "images")
+        return np.round(array.astype(np.float32) * 255).astype(np.uint8)
+
+    # ------------------------------------------------------------------ up-down fine-tuning
+
+    def up_down(self, images, labels=None, *, num_epochs: int = 10, learning_rate: float = 0.01,
+                top_gibbs_steps: int = 3, batch_size: int | None = None, progress: bool = True,
+                callbacks=(), monitor_size: int = 2000, monitor=None) -> dict:
+        """Generative fine-tuning by the up-down (contrastive wake-sleep) algorithm.
+
+        Per minibatch: a wake pass updates only the generative weights G, g; CD-k at the
+        top (k = ``top_gibbs_steps``, the data's labels clamped in the positive phase)
+        updates only the top RBM; a sleep pass from the top's negative-phase states
+        updates only the recognition weights R = W, r = c of the lower RBMs. (The lower
+        RBMs' visible biases b are not used after pretraining: g takes their place.)
+
+        Args:
+            images: (n, n_v) uint8 pixels or floats in [0, 1]; grey values are used as
+                the probabilities of binary pixels.
+            labels: integer classes (required when the DBN has label units).
+            num_epochs: passes over the data.
+            learning_rate: step size of every update.
+            top_gibbs_steps: Gibbs iterations of the top-level CD (the paper used 3, then
+                6, then 10 as training went on).
+            batch_size: examples per update (default: the DBN's ``batch_size``).
+            progress: show a progress bar.
+            callbacks: functions ``f(dbn, epoch, history)`` run after each epoch; one that
+                returns True stops training.
+            monitor_size: the first ``monitor_size`` images measure the training error and
+                reconstruction cost after each epoch.
+            monitor: optional ``(images, labels)`` also measured after each epoch (e.g. a
+                validation set); its error goes to ``history["monitor_error_pct"]``.
+
+        Returns:
+            The history: ``reconstruction_cost`` (nats per image: the data against
+            sigmoid(q(h_1 | v) G_1 + g_1)), ``train_error_pct`` (labelled DBNs),
+            ``monitor_error_pct`` (with ``monitor``), ``epoch_seconds``, ``stopped_early``.
+        """
+        num_epochs = check_int("num_epochs", num_epochs)
+        learning_rate = check_float("learning_rate", learning_rate, 0.0, low_open=True)
+        top_gibbs_steps = check_int("top_gibbs_steps", top_gibbs_steps)
+        batch_size = self.batch_size if batch_size is None else check_int("batch_size", batch_size)
+        monitor_size = check_int("monitor_size", monitor_size)
+        if len(self.rbms) < 2:
+            raise ValueError("up-down fine-tuning needs at least two layers: one directed, one at the top")
+        images, labels = _as_arrays(images, labels)
+        pixels = self._pixels_as_uint8(images)
+        if self.number_label_units:
+            if labels is None:
+                raise ValueError("this DBN has label units: pass the labels")
+            targets = self._labels(labels, len(pixels))
+        else:
+            targets = np.zeros((len(pixels), 0), np.float32)
+        trainer = self._trainer(learning_rate, top_gibbs_steps)
+        rng = np.random.default_rng(None if self.seed is None else self.seed + 1000)
+        data, target_tensor = tf.constant(pixels), tf.constant(targets)
+        monitor_images, monitor_labels = pixels[:monitor_size], (None if labels is None else labels[:monitor_size])
+        history = {"reconstruction_cost": [], "train_error_pct": [], "monitor_error_pct": [], "epoch_seconds": [],
+                   "stopped_early": False}
+        n_batches = math.ceil(len(pixels) / batch_size)
+        with tqdm(total=n_batches * num_epochs, disable=not progress, desc="up-down fine-tuning",
+                  unit="batch") as bar:
+            for epoch in range(num_epochs):
+                start = time.perf_counter()
+                order = rng.permutation(len(pixels))
+                n_full = len(pixels) // batch_size
+                full = order[: n_full * batch_size].reshape(n_full, batch_size).astype(np.int32)
+                per_call = 20
+                for first in range(0, n_full, per_call):
+                    chunk = full[first:first + per_call]
+                    trainer.run(data, target_tensor, tf.constant(chunk))
+                    bar.update(len(chunk))
+                if n_full * batch_size < len(pixels):
+                    trainer.run(data, target_tensor, tf.constant(order[n_full * batch_size:][np.newaxis]
+                                                                 .astype(np.int32)))
+                    bar.update(1)
+                history["epoch_seconds"].append(time.perf_counter() - start)
+                self._check_finite(epoch)
+                history["reconstruction_cost"].append(self.generative_reconstruction_cost(monitor_images))
+                if self.number_label_units:
+                    history["train_error_pct"].append(self.error_pct(monitor_images, monitor_labels))
+                    if monitor is not None:
+                        history["monitor_error_pct"].append(self.error_pct(*monitor))
+                postfix = {"epoch": epoch + 1, "cost": f"{history['reconstruction_cost'][-1]:.1f}"}
+                if history["train_error_pct"]:
+                    postfix["train error %"] = f"{history['train_error_pct'][-1]:.2f}"
+                bar.set_postfix(postfix)
+                if any([bool(callback(self, epoch, history)) for callback in callbacks]):
+                    history["stopped_early"] = epoch + 1 < num_epochs
+                    break
+        return history
+
+    # The book's names: the phases of the up-down update, one minibatch at a time.
+    def wake_update(self, images, labels=None, learning_rate: float = 0.01) -> float:
+        """The wake phase alone on one minibatch: only the generative weights G, g change.
+
+        Returns the minibatch's reconstruction cost (see :meth:`generative_reconstruction_cost`).
+        """
+        return self._one_phase(("wake",), images, labels, learning_rate, 1)
+
+    def top_update(self, images, labels=None, learning_rate: float = 0.01, top_gibbs_steps: int = 3) -> float:
+        """CD-k at the top alone, on the recognised features of one minibatch: only the top RBM changes."""
+        return self._one_phase(("top",), images, labels, learning_rate, top_gibbs_steps)
+
+    def sleep_update(self, images, labels=None, learning_rate: float = 0.01, top_gibbs_steps: int = 3) -> float:
+        """The sleep phase alone: only the recognition weights R = W and r = c of the lower RBMs change.
+
+        The dreams start where the top level's Gibbs chains end, which start from the
+        minibatch's recognised features.
+        """
+        return self._one_phase(("sleep",), images, labels, learning_rate, top_gibbs_steps)
+
+    def _one_phase(self, phases, images, labels, learning_rate, top_gibbs_steps):
+        if len(self.rbms) < 2:
+            raise ValueError("wake and sleep phases need at least two layers: one directed, one at the top")
+        pixels = self._pixels_as_uint8(images)
+        targets = (self._labels(labels, len(pixels)) if self.number_label_units
+                   else np.zeros((len(pixels), 0), np.float32))
+        trainer = self._trainer(check_float("learning_rate", learning_rate, 0.0, low_open=True),
+                                check_int("top_gibbs_steps", top_gibbs_steps), phases)
+        trainer.run(tf.constant(pixels), tf.constant(targets), tf.range(len(pixels))[tf.newaxis])
+        return self.generative_reconstruction_cost(pixels)
+
+    def _trainer(self, learning_rate, top_gibbs_steps, phases=PHASES):
+        key = (learning_rate, top_gibbs_steps, tuple(phases))
+        if self._up_down_trainer is None or self._up_down_trainer.key != key:
+            self._up_down_trainer = _UpDownTrainer(self, learning_rate, top_gibbs_steps, phases)
+        return self._up_down_trainer
+
+    def generative_reconstruction_cost(self, images) -> float:
+        """Cross-entropy of the images with sigmoid(q(h_1 | v) G_1 + g_1), in nats per image."""
+        v = self._images(images)
+        h = self.rbms[0]._hidden_probabilities(v)
+        logits = tf.matmul(h, self.generative_weights[0]) + self.generative_biases[0]
+        return float(tf.reduce_mean(tf.reduce_sum(tf.nn.softplus(logits) - v * logits, axis=-1)))
+
+    def _check_finite(self, epoch: int) -> None:
+        for var in self.trainable_weights:
+            if not bool(tf.reduce_all(tf.math.is_finite(var))):
+                raise TrainingDivergedError(f"{var.path} became NaN or infinite in up-down epoch {epoch + 1}; "
+                                            "lower the learning rate")
+
+    # ------------------------------------------------------------------ generation
+
+    def down_pass(self, top_features) -> tf.Tensor:
+        """From states of h_{L-1} down to the pixels: sample each hidden layer, return p(v | h_1)."""
+        h = tf.convert_to_tensor(top_features, tf.float32)
+        for index in reversed(range(len(self.rbms) - 1)):
+            probabilities = tf.sigmoid(tf.matmul(h, self.generative_weights[index]) + self.generative_biases[index])
+            h = probabilities if index == 0 else self.top._bernoulli(probabilities)
+        return h
+
+    def generate(self, labels=None, n: int | None = None, gibbs_steps: int = 1000, record_every: int | None = None):
+        """Digits from the model: Gibbs sampling at the top, then a down pass.
+
+        Args:
+            labels: classes to clamp, one per digit (``generate(labels=[3] * 10)``);
+                ``None`` samples the labels too (unconditional digits).
+            n: the number of digits when ``labels`` is None.
+            gibbs_steps: alternating Gibbs sweeps in the top-level RBM.
+            record_every: also return the chain every ``record_every`` sweeps, each frame
+                taken down to pixels (shape (frames, digits, n_v)).
+
+        Returns:
+            ``(images, labels)``: pixel probabilities (digits, n_v) in [0, 1] and the label
+            each chain ended with; plus the frames with ``record_every``.
+        """
+        gibbs_steps = check_int("gibbs_steps", gibbs_steps)
+        if labels is None:
+            n = check_int("n", 10 if n is None else n)
+        else:
+            labels = np.atleast_1d(np.asarray(labels))
+            n = len(labels)
+        n_features = self.layer_sizes[-2]
+        start = tf.fill((n, n_features), 0.5)
+        if self.number_label_units:
+            result = self.top.gibbs_with_labels(start, labels, steps=gibbs_steps, record_every=record_every)
+            features, final_labels = result[0], result[1]
+            frames = result[2] if record_every is not None else None
+        else:
+            if labels is not None:
+                raise ValueError("this DBN has no label units to clamp")
+            chain = self.top.gibbs_chain(self.top._bernoulli(start), gibbs_steps, record_every=record_every)
+            features, final_labels = (self.top._bernoulli(chain[-1]) if record_every else chain), None
+            frames = tf.stack([self.top._bernoulli(frame) for frame in chain]) if record_every else None
+        images = self.down_pass(features).numpy()
+        if frames is None:
+            return images, final_labels
+        pictures = np.stack([self.down_pass(frame).numpy() for frame in tf.unstack(frames)]) \
+            if frames.shape[0] else np.zeros((0, n, self.number_visible_units), np.float32)
+        return images, final_labels, pictures
+
+    # ------------------------------------------------------------------ backpropagation
+
+    def to_classifier(self, number_classes: int | None = None, *, dropout: float = 0.0, input_dropout: float = 0.0,
+                      seed: int | None = None) -> keras.Sequential:
+        """A sigmoid network n_v -> n_1 -> ... -> n_L -> softmax, with the DBN's recognition weights.
+
+        Hidden layer l gets (W_l, c_l) of RBM l (for the top RBM, the rows of W that
+        connect to the features). The softmax output gets the top RBM's label weights
+        U^T and label biases d when the DBN has labels -- p(y | h_L) = softmax(h_L U^T + d)
+        is exactly the top RBM's conditional of the labels -- and Glorot-initialised
+        weights otherwise. Compile and ``fit`` it to fine-tune by backpropagation.
+        """
+        number_classes = self.number_label_units or check_int("number_classes", number_classes or 10, minimum=2)
+        model = classifier.classifier_network(self.layer_sizes, number_classes, dropout=dropout,
+                                              input_dropout=input_dropout, seed=seed, name="dbn_classifier")
+        dense = classifier.dense_layers(model)
+        n_features = self.layer_sizes[-2]
+        for layer, rbm in zip(dense[:-1], self.rbms):
+            layer.set_weights([rbm.W.numpy()[:n_features] if rbm is self.top else rbm.W.numpy(), rbm.c.numpy()])
+        if self.number_label_units:
+            dense[-1].set_weights([self.top.W.numpy()[n_features:].T, self.top.b.numpy()[n_features:]])
+        return model
+
+
+class _UpDownTrainer:
+    """One compiled up-down update per minibatch (see :meth:`DBN.up_down`).
+
+    Uniform noise for every sample of a minibatch is drawn by the top RBM's seeded
+    generator outside XLA (its random kernels are slow on a CPU) and passed to the
+    compiled update, as in :class:`~dbn_course.rbm._CDTrainer`.
+    """
+
+    def __init__(self, dbn: DBN, learning_rate: float, top_gibbs_steps: int, phases=PHASES):
+        self.dbn = dbn
+        self.key = (learning_rate, top_gibbs_steps, tuple(phases))
+        self.phases = set(phases)
+        self.learning_rate = learning_rate
+        self.top_gibbs_steps = top_gibbs_steps
+        sizes = dbn.layer_sizes
+        top = dbn.top
+        # noise columns: wake samples of h_1..h_{L-1} and the top; k x (h_{L-1}, one for the label, top);
+        # sleep samples of h_{L-2}..h_1
+        self.noise_width = (sum(sizes[1:-1]) + sizes[-1] + top_gibbs_steps * (top.number_visible_units + sizes[-1])
+                            + sum(sizes[1:-2]))
+        self._update = tf.function(self._update_batch, jit_compile=True, reduce_retracing=True)
+        self._run = tf.function(self._run_batches, reduce_retracing=True)
+
+    def run(self, data, targets, batch_indices) -> None:
+        self._run(data, targets, batch_indices)
+
+    def _run_batches(self, data, targets, batch_indices):
+        for i in tf.range(tf.shape(batch_indices)[0]):
+            rows = batch_indices[i]
+            v0 = tf.cast(tf.gather(data, rows), tf.float32) / 255.0
+            noise = self.dbn.top.sampler.uniform(tf.stack([tf.shape(rows)[0], self.noise_width]))
+            self._update(v0, tf.gather(targets, rows), noise)
+
+    def _update_batch(self, v0, y, noise):
+        dbn, eps = self.dbn, self.learning_rate
+        rbms, top = dbn.rbms, dbn.top
+        lower = rbms[:-1]
+        batch = tf.cast(tf.shape(v0)[0], tf.float32)
+        offset = 0
+
+        def take(width):
+            nonlocal offset
+            columns = noise[:, offset:offset + width]
+            offset += width
+            return columns
+
+        def sample(probabilities):
+            return tf.cast(take(probabilities.shape[-1]) < probabilities, tf.float32)
+
+        # Wake pass: sample every layer up with the recognition weights.
+        wake = [v0]
+        for rbm in lower:
+            wake.append(sample(rbm._hidden_probabilities(wake[-1])))
+        positive_visible = tf.concat([wake[-1], y], axis=1)
+        positive_top = sample(top._hidden_probabilities(positive_visible))
+
+        # Top level: CD-k from the wake states.
+        negative_top = positive_top
+        for _ in range(self.top_gibbs_steps):
+            probabilities = top._visible_probabilities(negative_top)
+            negative_visible = top._visible_from_noise(take(top.number_visible_units), probabilities)
+            negative_top = sample(top._hidden_probabilities(negative_visible))
+
+        # Sleep pass: from the negative-phase features down with the generative weights.
+        n_features = dbn.layer_sizes[-2]
+        sleep = [negative_visible[:, :n_features]]
+        for index in reversed(range(len(lower))):
+            probabilities = tf.sigmoid(tf.matmul(sleep[-1], dbn.generative_weights[index])
+                                       + dbn.generative_biases[index])
+            sleep.append(probabilities if index == 0 else sample(probabilities))
+        sleep = sleep[::-1]  # sleep[l] is layer l: pixel probabilities, then sampled states
+
+        # Generative weights: reconstruct each layer of the wake pass from the one above.
+        updates = []
+        for index in range(len(lower) if "wake" in self.phases else 0):
+            above, below = wake[index + 1], wake[index]
+            error = below - tf.sigmoid(tf.matmul(above, dbn.generative_weights[index]) + dbn.generative_biases[index])
+            updates.append((dbn.generative_weights[index], tf.matmul(above, error, transpose_a=True) / batch))
+            updates.append((dbn.generative_biases[index], tf.reduce_mean(error, axis=0)))
+        # Top level: positive minus negative statistics.
+        if "top" in self.phases:
+            updates.append((top.W, (tf.matmul(positive_visible, positive_top, transpose_a=True)
+                                    - tf.matmul(negative_visible, negative_top, transpose_a=True)) / batch))
+            updates.append((top.b, tf.reduce_mean(positive_visible - negative_visible, axis=0)))
+            updates.append((top.c, tf.reduce_mean(positive_top - negative_top, axis=0)))
+        # Recognition weights: recover each layer of the sleep pass from the one below.
+        for index, rbm in enumerate(lower if "sleep" in self.phases else ()):
+            below, above = sleep[index], sleep[index + 1]
+            error = above - rbm._hidden_probabilities(below)
+            updates.append((rbm.W, tf.matmul(below, error, transpose_a=True) / batch))
+            updates.append((rbm.c, tf.reduce_mean(error, axis=0)))
+        for variable, step in updates:
+            variable.assign_add(eps * step)
+
+
+def _check_rbm_params(rbm_params) -> list[dict]:
+    if isinstance(rbm_params, dict) or not isinstance(rbm_params, (list, tuple)):
+        raise ValueError(f"rbm_params must be a list of dicts, one per layer; got {type(rbm_params).__name__}")
+    if not rbm_params:
+        raise ValueError("rbm_params is empty: a DBN needs at least one RBM")
+    checked = []
+    for index, params in enumerate(rbm_params):
+        if not isinstance(params, dict):
+            raise ValueError(f"rbm_params[{index}] must be a dict of RBM arguments, got {params!r}")
+        unknown = set(params) - RBM_ARGUMENTS
+        if unknown:
+            raise ValueError(f"rbm_params[{index}] has unknown arguments {sorted(unknown)}; "
+                             f"allowed: {sorted(RBM_ARGUMENTS)}")
+        if "number_hidden_units" not in params:
+            raise ValueError(f"rbm_params[{index}] needs number_hidden_units")
+        params = dict(params)
+        check_int(f"rbm_params[{index}]['number_hidden_units']", params["number_hidden_units"])
+        if index == 0:
+            if "number_visible_units" not in params:
+                raise ValueError("rbm_params[0] needs number_visible_units (784 for MNIST)")
+            check_int("rbm_params[0]['number_visible_units']", params["number_visible_units"])
+        else:
+            below = checked[-1]["number_hidden_units"]
+            if params.setdefault("number_visible_units", below) != below:
+                raise ValueError(f"layer sizes do not chain: rbm_params[{index}] has "
+                                 f"{params['number_visible_units']} visible units but the layer below has "
+                                 f"{below} hidden units")
+        checked.append(params)
+    return checked
+
+
+def _as_arrays(images, labels):
+    """Arrays from a ``tf.data.Dataset`` (of (image, label) pairs, tfds dicts, or images); arrays pass through."""
+    if isinstance(images, tf.data.Dataset):
+        if labels is not None:
+            raise ValueError("a dataset carries its own labels: pass (image, label) pairs, not labels=")
+        xs, ys = [], []
+        for element in images.as_numpy_iterator():
+            if isinstance(element, dict):
+                element = (element["image"], element.get("label"))
+            if isinstance(element, tuple):
+                xs.append(np.asarray(element[0]))
+                if len(element) > 1 and element[1] is not None:
+                    ys.append(element[1])
+            else:
+                xs.append(np.asarray(element))
+        if not xs:
+            raise ValueError("the dataset is empty")
+        xs = np.stack(xs)
+        return xs.reshape(len(xs), -1), (np.asarray(ys) if len(ys) == len(xs) else None)
+    images = np.asarray(images)
+    if labels is not None:
+        labels = np.asarray(labels)
+        if len(labels) != len(images):
+            raise ValueError(f"{len(images)} images but {len(labels)} labels")
+    return images, labels
+
+
+def _propagate(rbm: RBM, layer_input: np.ndarray, batch_size: int = 5000) -> np.ndarray:
+    """p(h = 1 | v) of every row, as uint8 (probability x 255, rounded), computed in batches."""
+    out = np.empty((len(layer_input), rbm.number_hidden_units), np.uint8)
+    for start in range(0, len(layer_input), batch_size):
+        v = tf.cast(tf.constant(layer_input[start:start + batch_size]), tf.float32) / 255.0
+        out[start:start + batch_size] = np.round(rbm._hidden_probabilities(v).numpy() * 255).astype(np.uint8)
+    return out
+
+
+def save_dbn(dbn: DBN, path) -> None:
+    """Save a DBN's configuration and every weight (recognition, generative, top) to a ``.keras`` file."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="__array__ implementation", category=DeprecationWarning)
+        dbn.save(path)
+
+
+def load_dbn(path) -> DBN:
+    """Load a DBN saved by :func:`save_dbn`."""
+    model = keras.saving.load_model(path)
+    if not isinstance(model, DBN):
+        raise ValueError(f"{path} holds a {type(model).__name__}, not a DBN")
+    return model

@@ -1,0 +1,172 @@
+"""Train the shipped models again: the recipe behind ``mnist_dbn.npz`` and ``mnist_classifier.npz``.
+
+    python -m dbn_course.pretrained.reproduce --out FOLDER   # full MNIST (DBN_COURSE_MNIST_DIR)
+
+The recipe (:data:`RECIPE`) follows Hinton, Osindero and Teh (2006) in its architecture
+(784-500-500-2000 with 10 label units at the top) and in the shape of its up-down
+schedule (3, then 6, then 10 top-level Gibbs steps), but fits a 2-core CPU: ten CD-1
+epochs per layer instead of thirty, and up-down fine-tuning for a fixed number of
+minutes instead of days. The backprop classifier is fine-tuned from the pretrained DBN
+with SGD, momentum and dropout (Srivastava et al., 2014). ``benchmarks/dbn_mnist.py``
+runs the same functions and measures them against baselines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import datetime
+import json
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+from tqdm.auto import tqdm
+
+from .. import classifier
+from ..dbn import DBN
+from . import CLASSIFIER_FILE, DBN_FILE, FOLDER, METADATA_FILE, save_float16
+
+RECIPE = {
+    "layer_sizes": [784, 500, 500, 2000],
+    "label_units": 10,
+    "seed": 0,
+    "pretraining": {"epochs": 10, "batch_size": 100, "learning_rate": 0.05, "momentum": 0.5, "weight_decay": 2e-4},
+    "backprop": {"epochs": 40, "batch_size": 100, "learning_rate": 0.1, "momentum": 0.9, "dropout": 0.5,
+                 "input_dropout": 0.2, "schedule": "cosine decay to 0"},
+    "up_down": {"minutes": 15.0, "batch_size": 100, "learning_rate": 0.01, "top_gibbs_steps": [3, 6, 10]},
+}
+
+
+def quick_recipe() -> dict:
+    """A shrunken recipe for tests and CI: small layers, one epoch each, seconds of up-down."""
+    recipe = copy.deepcopy(RECIPE)
+    recipe["layer_sizes"] = [784, 64, 64, 128]
+    recipe["pretraining"]["epochs"] = 1
+    recipe["backprop"]["epochs"] = 1
+    recipe["up_down"]["minutes"] = 0.05
+    return recipe
+
+
+def pretrain(images, labels, recipe: dict = RECIPE, progress: bool = True) -> tuple[DBN, list, float]:
+    """Greedy layer-wise pretraining by the recipe; returns the DBN, its histories and the seconds taken."""
+    settings = recipe["pretraining"]
+    sizes = recipe["layer_sizes"]
+    rbm_args = {key: settings[key] for key in ("learning_rate", "momentum", "weight_decay")}
+    params = [dict(number_visible_units=sizes[0], number_hidden_units=sizes[1], **rbm_args)]
+    params += [dict(number_hidden_units=n, **rbm_args) for n in sizes[2:]]
+    dbn = DBN(params, num_epochs=settings["epochs"], batch_size=settings["batch_size"],
+              number_label_units=recipe["label_units"], seed=recipe["seed"])
+    start = time.perf_counter()
+    histories = dbn.pretrain(images, labels, progress=progress)
+    return dbn, histories, time.perf_counter() - start
+
+
+def backprop(model: keras.Model, images, labels, recipe: dict = RECIPE, optimizer: str = "sgd",
+             progress: bool = True) -> tuple[dict, float]:
+    """Fine-tune (or train) a classifier with the recipe's budget; returns its Keras history and seconds.
+
+    ``optimizer`` is ``"sgd"`` (the recipe's SGD with momentum and cosine decay) or
+    ``"adam"`` (Adam, learning rate 1e-3 with the same decay: the modern baseline).
+    """
+    settings = recipe["backprop"]
+    epochs, batch = settings["epochs"], settings["batch_size"]
+    steps = epochs * int(np.ceil(len(images) / batch))
+    if optimizer == "sgd":
+        schedule = keras.optimizers.schedules.CosineDecay(settings["learning_rate"], steps)
+        opt = keras.optimizers.SGD(schedule, momentum=settings["momentum"])
+    elif optimizer == "adam":
+        opt = keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(1e-3, steps))
+    else:
+        raise ValueError(f"optimizer must be 'sgd' or 'adam', got {optimizer!r}")
+    model.compile(opt, "sparse_categorical_crossentropy", metrics=["accuracy"])
+    keras.utils.set_random_seed(recipe["seed"])
+    inputs = classifier._as_inputs(images)
+    bar = tqdm(total=epochs, disable=not progress, desc=f"backprop ({optimizer})", unit="epoch")
+    update = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: (
+        bar.update(1), bar.set_postfix(loss=f"{logs['loss']:.4f}")))
+    start = time.perf_counter()
+    with bar:
+        history = model.fit(inputs, np.asarray(labels), batch_size=batch, epochs=epochs, shuffle=True, verbose=0,
+                            callbacks=[update])
+    return history.history, time.perf_counter() - start
+
+
+def up_down(dbn: DBN, images, labels, recipe: dict = RECIPE, progress: bool = True, test=None) -> dict:
+    """Up-down fine-tuning for the recipe's minutes, a third of them at each number of top-level Gibbs steps.
+
+    Epochs run whole: each stage starts epochs while its share of the time remains.
+    Returns ``{"epochs": [...], "top_gibbs_steps": [...], "seconds": [...],
+    "train_error_pct": [...], "test_error_pct": [...]}`` (the test error when ``test``
+    = (images, labels) is given).
+    """
+    settings = recipe["up_down"]
+    stages = settings["top_gibbs_steps"]
+    share = 60.0 * settings["minutes"] / len(stages)
+    record = {"epochs": [], "top_gibbs_steps": [], "seconds": [], "train_error_pct": [], "test_error_pct": []}
+    start = time.perf_counter()
+    epoch = 0
+    for index, steps in enumerate(stages):
+        stage_end = start + share * (index + 1)
+        while time.perf_counter() < stage_end:
+            history = dbn.up_down(images, labels, num_epochs=1, learning_rate=settings["learning_rate"],
+                                  top_gibbs_steps=steps, batch_size=settings["batch_size"], progress=progress)
+            epoch += 1
+            record["epochs"].append(epoch)
+            record["top_gibbs_steps"].append(steps)
+            record["seconds"].append(time.perf_counter() - start)
+            record["train_error_pct"].append(history["train_error_pct"][-1])
+            if test is not None:
+                record["test_error_pct"].append(dbn.error_pct(*test))
+    return record
+
+
+def write_pretrained(dbn: DBN, model: keras.Model, test_images, test_labels, recipe: dict, facts: dict,
+                     folder: Path = FOLDER) -> dict:
+    """Save both models as float16 and ``metadata.json`` with the test errors of the saved weights."""
+    from . import load_float16
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    dbn_path, model_path = folder / DBN_FILE.name, folder / CLASSIFIER_FILE.name
+    save_float16(dbn, dbn_path)
+    save_float16(model, model_path)
+    stored_dbn, stored_model = load_float16(dbn_path), load_float16(model_path)
+    metadata = {
+        "date": datetime.date.today().isoformat(),
+        "recipe": recipe,
+        "dbn_updown_test_error_pct": stored_dbn.error_pct(test_images, test_labels),
+        "classifier_test_error_pct": classifier.error_pct(stored_model, test_images, test_labels),
+        "test_examples": int(len(test_labels)),
+        **facts,
+    }
+    (folder / METADATA_FILE.name).write_text(json.dumps(metadata, indent=2) + "\n")
+    return metadata
+
+
+def main() -> None:
+    from .. import data
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True, help="folder for the .npz files and metadata.json")
+    parser.add_argument("--quick", action="store_true", help="the shrunken recipe on a few images (a smoke test)")
+    args = parser.parse_args()
+    recipe = quick_recipe() if args.quick else RECIPE
+    images, labels = data.load_arrays("train")
+    test_images, test_labels = data.load_arrays("test")
+    if args.quick:
+        images, labels, test_images, test_labels = images[:2000], labels[:2000], test_images[:500], test_labels[:500]
+    images, test_images = images.reshape(len(images), -1), test_images.reshape(len(test_images), -1)
+    dbn, _, pretrain_s = pretrain(images, labels, recipe)
+    model = dbn.to_classifier(dropout=recipe["backprop"]["dropout"],
+                              input_dropout=recipe["backprop"]["input_dropout"], seed=recipe["seed"])
+    _, backprop_s = backprop(model, images, labels, recipe)
+    up_down_record = up_down(dbn, images, labels, recipe)
+    facts = {"data": data.current_source().describe(), "pretraining_s": pretrain_s, "backprop_s": backprop_s,
+             "up_down_epochs": up_down_record["epochs"][-1] if up_down_record["epochs"] else 0}
+    print(json.dumps(write_pretrained(dbn, model, test_images, test_labels, recipe, facts, args.out), indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,263 @@
+"""The Deep Belief Network: configuration, pretraining, up-down phases, sampling, classifiers, saving."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from dbn_course import data
+from dbn_course.classifier import classifier_network, dense_layers, error_pct
+from dbn_course.dbn import DBN, load_dbn, save_dbn
+from dbn_course.top_level import LabelledRBM
+
+
+def small_params(sizes=(784, 64, 64, 128), **extra):
+    params = [dict(number_visible_units=sizes[0], number_hidden_units=sizes[1], **extra)]
+    params += [dict(number_hidden_units=n, **extra) for n in sizes[2:]]
+    return params
+
+
+@pytest.fixture(scope="module")
+def mnist_subset():
+    images, labels = data.load_arrays("train")
+    return images[:2000].reshape(-1, 784), labels[:2000]
+
+
+@pytest.fixture(scope="module")
+def pretrained(mnist_subset):
+    images, labels = mnist_subset
+    dbn = DBN(small_params(momentum=0.5), num_epochs=3, batch_size=20, number_label_units=10, seed=0)
+    histories = dbn.pretrain(images, labels, progress=False, monitor_size=500)
+    return dbn, histories
+
+
+# ----------------------------------------------------------------------- configuration
+
+
+@pytest.mark.parametrize(
+    "rbm_params, kwargs, message",
+    [
+        ([], {}, "empty"),
+        ({"number_hidden_units": 5}, {}, "list of dicts"),
+        ([5], {}, "must be a dict"),
+        ([dict(number_hidden_units=5)], {}, "number_visible_units"),
+        ([dict(number_visible_units=784, number_hidden_units=5), dict(number_visible_units=6, number_hidden_units=3)],
+         {}, "do not chain"),
+        ([dict(number_visible_units=784, number_hidden_units=5, hidden=3)], {}, "unknown arguments"),
+        ([dict(number_visible_units=784)], {}, "number_hidden_units"),
+        ([dict(number_visible_units=784, number_hidden_units=0)], {}, "number_hidden_units"),
+        ([dict(number_visible_units=784, number_hidden_units=5, learning_rate=-1)], {}, "learning_rate"),
+        (small_params(), dict(num_epochs=0), "num_epochs"),
+        (small_params(), dict(batch_size=2.5), "batch_size"),
+        (small_params(), dict(number_label_units=1), "number_label_units"),
+        (small_params(), dict(tolerance=float("nan")), "tolerance"),
+    ],
+)
+def test_bad_configurations_are_rejected(rbm_params, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        DBN(rbm_params, **kwargs)
+
+
+def test_layer_sizes_chain_and_shapes_hold():
+    dbn = DBN(small_params(), number_label_units=10, seed=0)
+    assert dbn.layer_sizes == [784, 64, 64, 128]
+    assert [tuple(rbm.W.shape) for rbm in dbn.rbms] == [(784, 64), (64, 64), (64 + 10, 128)]
+    assert isinstance(dbn.top, LabelledRBM) and dbn.top.number_feature_units == 64
+    assert [tuple(g.shape) for g in dbn.generative_weights] == [(64, 784), (64, 64)]
+    probabilities = dbn(np.random.default_rng(0).random((5, 784)).astype(np.float32)).numpy()
+    assert probabilities.shape == (5, 10)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+    unlabelled = DBN(small_params(), seed=0)
+    assert unlabelled(np.zeros((2, 784), np.float32)).shape == (2, 128)
+
+
+def test_the_book_can_give_every_layer_its_visible_units():
+    dbn = DBN([dict(number_visible_units=784, number_hidden_units=20),
+               dict(number_visible_units=20, number_hidden_units=30)], seed=0)
+    assert dbn.layer_sizes == [784, 20, 30]
+
+
+def test_wrong_inputs_are_rejected(pretrained, mnist_subset):
+    dbn, _ = pretrained
+    images, labels = mnist_subset
+    with pytest.raises(ValueError, match="shape"):
+        dbn.predict_labels(np.zeros((3, 100), np.float32))
+    with pytest.raises(ValueError, match="must lie in"):
+        dbn.predict_labels(np.full((3, 784), 1.5, np.float32))
+    with pytest.raises(ValueError, match="labels"):
+        dbn.pretrain(images[:10], labels[:9], progress=False)
+    with pytest.raises(ValueError, match="pass the labels"):
+        dbn.up_down(images[:10], progress=False)
+    with pytest.raises(ValueError, match="learning_rate"):
+        dbn.up_down(images[:10], labels[:10], learning_rate=0, progress=False)
+    with pytest.raises(ValueError, match="labels"):
+        dbn.generate(labels=[3, 11], gibbs_steps=2)
+
+
+# ----------------------------------------------------------------------- pretraining
+
+
+def test_pretraining_lowers_every_layers_reconstruction_cost(pretrained):
+    _, histories = pretrained
+    assert len(histories) == 3
+    for history in histories:
+        assert len(history["reconstruction_cost"]) == 3
+        assert history["reconstruction_cost"][-1] < history["reconstruction_cost"][0]
+
+
+def test_pretraining_ties_the_generative_weights(pretrained):
+    dbn, _ = pretrained
+    for rbm, weights, biases in zip(dbn.rbms[:-1], dbn.generative_weights, dbn.generative_biases):
+        np.testing.assert_array_equal(weights.numpy(), rbm.W.numpy().T)
+        np.testing.assert_array_equal(biases.numpy(), rbm.b.numpy())
+
+
+def test_pretraining_accepts_a_dataset_of_image_label_pairs(mnist_subset):
+    images, labels = mnist_subset
+    dataset = tf.data.Dataset.from_tensor_slices((images[:300].reshape(-1, 28, 28, 1), labels[:300]))
+    dbn = DBN(small_params((784, 16, 32)), num_epochs=1, number_label_units=10, seed=0)
+    histories = dbn.pretrain(dataset, progress=False)
+    assert len(histories) == 2
+
+
+def test_generative_classification_beats_chance(pretrained, mnist_subset):
+    dbn, _ = pretrained
+    images, labels = mnist_subset
+    assert dbn.error_pct(images[:1000], labels[:1000]) < 40  # chance: 90%
+
+
+# ----------------------------------------------------------------------- up-down
+
+
+def snapshot(dbn):
+    return {w.path: w.numpy().copy() for w in dbn.weights}
+
+
+def changed(before, dbn):
+    return {w.path for w in dbn.weights if not np.array_equal(before[w.path], w.numpy())}
+
+
+GENERATIVE = {"deep_belief_network/G_1", "deep_belief_network/g_1", "deep_belief_network/G_2",
+              "deep_belief_network/g_2"}
+TOP = {"rbm_3/W", "rbm_3/b", "rbm_3/c"}
+RECOGNITION = {"rbm_1/W", "rbm_1/c", "rbm_2/W", "rbm_2/c"}
+
+
+@pytest.mark.parametrize("phase, expected", [("wake_update", GENERATIVE), ("top_update", TOP),
+                                             ("sleep_update", RECOGNITION)])
+def test_each_phase_changes_only_its_own_weights(mnist_subset, phase, expected):
+    images, labels = mnist_subset
+    dbn = DBN(small_params(), number_label_units=10, seed=0)
+    before = snapshot(dbn)
+    cost = getattr(dbn, phase)(images[:100], labels[:100], learning_rate=0.05)
+    assert np.isfinite(cost)
+    assert changed(before, dbn) == expected
+
+
+def test_an_up_down_epoch_changes_every_weight_but_the_unused_visible_biases(pretrained, mnist_subset):
+    images, labels = mnist_subset
+    dbn = DBN.from_config(pretrained[0].get_config())
+    dbn.set_weights(pretrained[0].get_weights())
+    before = snapshot(dbn)
+    history = dbn.up_down(images, labels, num_epochs=2, learning_rate=0.01, batch_size=50, progress=False,
+                          monitor_size=500, monitor=(images[-300:], labels[-300:]))
+    assert changed(before, dbn) == GENERATIVE | TOP | RECOGNITION
+    assert len(history["reconstruction_cost"]) == len(history["train_error_pct"]) == 2
+    assert len(history["monitor_error_pct"]) == 2
+    assert history["train_error_pct"][-1] < 40
+
+
+def test_up_down_is_reproducible_with_a_seed(mnist_subset):
+    images, labels = mnist_subset
+    runs = []
+    for _ in range(2):
+        dbn = DBN(small_params((784, 16, 16, 32)), number_label_units=10, seed=4)
+        dbn.up_down(images[:500], labels[:500], num_epochs=1, progress=False, monitor_size=100)
+        runs.append(dbn.get_weights())
+    assert all(np.array_equal(a, b) for a, b in zip(*runs))
+
+
+# ----------------------------------------------------------------------- generation
+
+
+def test_class_conditional_samples_have_the_right_shape_range_and_labels(pretrained):
+    dbn, _ = pretrained
+    images, labels, frames = dbn.generate(labels=np.arange(10), gibbs_steps=20, record_every=5)
+    assert images.shape == (10, 784) and frames.shape == (4, 10, 784)
+    assert images.min() >= 0 and images.max() <= 1
+    np.testing.assert_array_equal(labels, np.arange(10))
+
+
+def test_unconditional_samples_draw_their_labels(pretrained):
+    dbn, _ = pretrained
+    images, labels = dbn.generate(n=200, gibbs_steps=20)
+    assert images.shape == (200, 784) and labels.shape == (200,)
+    assert len(np.unique(labels)) > 1
+
+
+def test_an_unlabelled_dbn_generates_too(mnist_subset):
+    dbn = DBN(small_params((784, 16, 32)), num_epochs=1, seed=0)
+    dbn.pretrain(mnist_subset[0][:500], progress=False)
+    images, labels, frames = dbn.generate(n=3, gibbs_steps=10, record_every=5)
+    assert images.shape == (3, 784) and labels is None and frames.shape == (2, 3, 784)
+    with pytest.raises(ValueError, match="no label units"):
+        dbn.generate(labels=[1], gibbs_steps=2)
+
+
+# ----------------------------------------------------------------------- backpropagation
+
+
+def test_the_classifier_starts_from_the_dbns_weights(pretrained):
+    dbn, _ = pretrained
+    model = dbn.to_classifier()
+    dense = dense_layers(model)
+    assert [layer.units for layer in dense] == [64, 64, 128, 10]
+    np.testing.assert_array_equal(dense[0].kernel.numpy(), dbn.rbms[0].W.numpy())
+    np.testing.assert_array_equal(dense[2].kernel.numpy(), dbn.top.W.numpy()[:64])
+    np.testing.assert_array_equal(dense[3].kernel.numpy(), dbn.top.W.numpy()[64:].T)
+    np.testing.assert_array_equal(dense[3].bias.numpy(), dbn.top.b.numpy()[64:])
+
+
+def test_the_fine_tuned_classifier_beats_chance_after_a_short_run(pretrained, mnist_subset):
+    import keras
+
+    dbn, _ = pretrained
+    images, labels = mnist_subset
+    model = dbn.to_classifier(seed=0)
+    model.compile(keras.optimizers.SGD(0.1, momentum=0.9), "sparse_categorical_crossentropy")
+    model.fit(images[:1500] / 255.0, labels[:1500], batch_size=50, epochs=3, verbose=0)
+    assert error_pct(model, images[1500:], labels[1500:]) < 25  # chance: 90%
+
+
+def test_the_random_baseline_has_the_same_architecture():
+    model = classifier_network([784, 64, 64, 128], 10, dropout=0.5, input_dropout=0.2, seed=0)
+    assert [layer.units for layer in dense_layers(model)] == [64, 64, 128, 10]
+    again = classifier_network([784, 64, 64, 128], 10, seed=0)
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), again.get_weights()))
+    with pytest.raises(ValueError, match="dropout"):
+        classifier_network([784, 10], dropout=1.0)
+    with pytest.raises(ValueError, match="at least one hidden layer"):
+        classifier_network([784])
+
+
+# ----------------------------------------------------------------------- saving
+
+
+def test_save_and_load_restore_weights_and_configuration_exactly(pretrained, tmp_path, mnist_subset):
+    dbn, _ = pretrained
+    save_dbn(dbn, tmp_path / "dbn.keras")
+    loaded = load_dbn(tmp_path / "dbn.keras")
+    assert loaded.get_config() == dbn.get_config()
+    assert [w.path for w in loaded.weights] == [w.path for w in dbn.weights]
+    assert all(np.array_equal(a, b) for a, b in zip(loaded.get_weights(), dbn.get_weights()))
+    images = mnist_subset[0][:50]
+    np.testing.assert_array_equal(loaded.predict_labels(images), dbn.predict_labels(images))
+
+
+def test_loading_something_else_is_rejected(tmp_path):
+    import keras
+
+    model = classifier_network([4, 3])
+    model.save(tmp_path / "other.keras")
+    with pytest.raises(ValueError, match="not a DBN"):
+        load_dbn(tmp_path / "other.keras")
+    assert isinstance(keras.saving.load_model(tmp_path / "other.keras"), keras.Sequential)
