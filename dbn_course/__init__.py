@@ -10,6 +10,12 @@ Modules:
     hopfield   -- Hopfield networks: Hebbian storage, energy descent, capacity
     boltzmann  -- a small fully connected Boltzmann machine, exact and sampled
     rbm        -- the Restricted Boltzmann Machine (a Keras layer) and its training loop
+    top_level  -- the labelled RBM at the top of a DBN (softmax label units)
+    dbn        -- the Deep Belief Network (a Keras model): pretraining, up-down, generation
+    classifier -- the feed-forward network a DBN becomes, and its random-weight baseline
+    explaining_away -- the two-cause belief net behind the complementary prior
+    cache      -- models trained in notebooks, cached by configuration
+    pretrained -- the benchmark's DBN and classifier, shipped as float16 weights
     evaluation -- reconstruction cost, pseudo-likelihood, exact log Z for small models
     plotting   -- image grids, filters, cost curves and figure captions shared by every chapter
     widgets    -- control panels that retrain a model when a slider moves
@@ -23,6 +29,7 @@ from .runtime import start_tensorflow as _start_tensorflow
 _start_tensorflow()
 
 from . import boltzmann, config, data, evaluation, exercises, hopfield, idx, notebook, plotting, rbm, widgets  # noqa: E402,I001
+from . import cache, classifier, dbn, explaining_away, pretrained, top_level  # noqa: E402,I001
 from .config import by_mode, quick_mode  # noqa: E402
 from .data import flatten_image  # noqa: E402
 
@@ -31,16 +38,22 @@ __version__ = "0.1.0"
 __all__ = [
     "boltzmann",
     "by_mode",
+    "cache",
+    "classifier",
     "config",
     "data",
+    "dbn",
     "evaluation",
     "exercises",
+    "explaining_away",
     "flatten_image",
     "hopfield",
     "idx",
     "notebook",
     "plotting",
+    "pretrained",
     "quick_mode",
     "rbm",
+    "top_level",
     "widgets",
 ]

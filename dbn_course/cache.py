@@ -88,3 +88,97 @@ def cached_model(kind: str, config: dict, train: Callable[[], tuple[keras.Model,
         os.replace(partial, model_path)
         history_path.write_text(json.dumps({"kind": kind, "config": config, "history": history}, default=float))
     return model, history, False
+
+
+def fingerprint(*arrays) -> str:
+    """A short hash of the arrays' contents, so a cache key changes when the training data do."""
+    import numpy as np
+
+    digest = hashlib.sha256()
+    for array in arrays:
+        array = np.ascontiguousarray(array)
+        digest.update(str((array.shape, array.dtype.str)).encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()[:16]
+
+
+def pretrained_dbn(images, labels, *, hidden_units, num_epochs: int, learning_rate: float = 0.05, cd_steps: int = 1,
+                   momentum: float = 0.5, weight_decay: float = 2e-4, batch_size: int = 100, seed: int = 0,
+                   progress: bool = True):
+    """A labelled DBN greedily pretrained on ``images`` (see :func:`~dbn_course.dbn.make_dbn`), cached.
+
+    Chapters 04, 05 and 06 call this with the same defaults, so whichever runs first
+    trains the model and the others load it.
+
+    Returns:
+        ``(dbn, histories, from_cache)``, the histories as :meth:`~dbn_course.dbn.DBN.pretrain` gives them.
+    """
+    from .dbn import make_dbn
+
+    settings = dict(hidden_units=[int(n) for n in hidden_units], num_epochs=num_epochs, learning_rate=learning_rate,
+                    cd_steps=cd_steps, momentum=momentum, weight_decay=weight_decay, batch_size=batch_size, seed=seed)
+    config = {**settings, "data": fingerprint(images, labels)}
+
+    def train():
+        dbn = make_dbn(**settings)
+        return dbn, dbn.pretrain(images, labels, progress=progress)
+
+    return cached_model("dbn-pretrained", config, train)
+
+
+def up_down_dbn(images, labels, *, pretraining: dict, num_epochs: int, learning_rate: float = 0.01,
+                top_gibbs_steps: int = 3, progress: bool = True):
+    """The DBN of :func:`pretrained_dbn` (with the ``pretraining`` arguments) fine-tuned by up-down, cached.
+
+    The pretrained model is left as it is (and cached on its own); the fine-tuned one is a copy.
+
+    Returns:
+        ``(dbn, history, from_cache)``, the history as :meth:`~dbn_course.dbn.DBN.up_down` gives it.
+    """
+    settings = dict(num_epochs=num_epochs, learning_rate=learning_rate, top_gibbs_steps=top_gibbs_steps)
+    config = {"pretraining": dict(pretraining), **settings, "data": fingerprint(images, labels)}
+
+    def train():
+        base, _, _ = pretrained_dbn(images, labels, progress=progress, **pretraining)
+        model = base.clone()
+        return model, model.up_down(images, labels, progress=progress, **settings)
+
+    return cached_model("dbn-updown", config, train)
+
+
+def fine_tuned_classifier(images, labels, test, *, start: str, pretraining: dict, optimizer: str = "sgd",
+                          epochs: int, learning_rate: float = 0.1, momentum: float = 0.9, seed: int = 0,
+                          progress: bool = True):
+    """A 784-...-10 classifier trained by backpropagation, cached, with its test error per epoch.
+
+    Args:
+        images, labels: training data.
+        test: ``(images, labels)`` measured after each epoch.
+        start: ``"pretrained"`` (the weights of :func:`pretrained_dbn` with ``pretraining``) or
+            ``"random"`` (the same architecture, Glorot-initialised).
+        pretraining: arguments of :func:`pretrained_dbn` (for ``"random"``, only its
+            ``hidden_units`` matter).
+        optimizer, epochs, learning_rate, momentum, seed: see :func:`~dbn_course.classifier.fine_tune`.
+
+    Returns:
+        ``(model, history, from_cache)``.
+    """
+    from . import classifier
+
+    if start not in ("pretrained", "random"):
+        raise ValueError(f"start must be 'pretrained' or 'random', got {start!r}")
+    settings = dict(optimizer=optimizer, epochs=epochs, learning_rate=learning_rate, momentum=momentum, seed=seed)
+    config = {"start": start, "pretraining": dict(pretraining) if start == "pretrained" else
+              {"hidden_units": list(pretraining["hidden_units"])}, **settings,
+              "data": fingerprint(images, labels), "test": fingerprint(*test)}
+
+    def train():
+        if start == "pretrained":
+            dbn, _, _ = pretrained_dbn(images, labels, progress=progress, **pretraining)
+            model = dbn.to_classifier(seed=seed)
+        else:
+            sizes = [images.reshape(len(images), -1).shape[1], *pretraining["hidden_units"]]
+            model = classifier.classifier_network(sizes, 10, seed=seed)
+        return model, classifier.fine_tune(model, images, labels, test=test, **settings)
+
+    return cached_model(f"classifier-{start}", config, train)

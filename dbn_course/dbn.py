@@ -149,6 +149,12 @@ class DBN(keras.Model):
             return tf.nn.softmax(-self.top._label_free_energies_slice(features), axis=-1)
         return self.top._hidden_probabilities(features)
 
+    def clone(self) -> "DBN":
+        """A new DBN with this one's configuration and a copy of every weight."""
+        twin = DBN.from_config(self.get_config())
+        twin.set_weights(self.get_weights())
+        return twin
+
     # ------------------------------------------------------------------ structure
 
     @property
@@ -495,6 +501,28 @@ class DBN(keras.Model):
         if self.number_label_units:
             dense[-1].set_weights([self.top.W.numpy()[n_features:].T, self.top.b.numpy()[n_features:]])
         return model
+
+
+def make_dbn(hidden_units, *, number_visible_units: int = 784, number_label_units: int = 10,
+             learning_rate: float = 0.05, cd_steps: int = 1, momentum: float = 0.5, weight_decay: float = 2e-4,
+             persistent: bool = False, num_epochs: int = 10, batch_size: int = 100, seed: int | None = 0) -> DBN:
+    """A DBN with the same RBM settings on every layer: ``make_dbn([500, 500, 2000])`` is the paper's.
+
+    Args:
+        hidden_units: the hidden units of each RBM, bottom first; the last is the top level.
+        number_visible_units: pixels per image.
+        number_label_units: label units at the top (0 for none).
+        learning_rate, cd_steps, momentum, weight_decay, persistent: every RBM's.
+        num_epochs, batch_size, seed: as in :class:`DBN`.
+    """
+    hidden_units = list(hidden_units)
+    if not hidden_units:
+        raise ValueError("hidden_units is empty: a DBN needs at least one layer")
+    settings = dict(learning_rate=learning_rate, cd_steps=cd_steps, momentum=momentum, weight_decay=weight_decay,
+                    persistent=persistent)
+    params = [dict(number_visible_units=number_visible_units, number_hidden_units=hidden_units[0], **settings)]
+    params += [dict(number_hidden_units=n, **settings) for n in hidden_units[1:]]
+    return DBN(params, num_epochs=num_epochs, batch_size=batch_size, number_label_units=number_label_units, seed=seed)
 
 
 class _UpDownTrainer:

@@ -113,3 +113,21 @@ def execute_notebook(path, output_path, parameters: dict | None = None, timeout:
             kernel_name="python3", progress_bar=False, execution_timeout=timeout,
         )
     return read_records(str(output_path))
+
+
+def benchmark_figures(name: str, start=None) -> dict | None:
+    """The figures of ``benchmarks/results/<name>.json`` in the course's folder, or None if it is absent.
+
+    Looks in the working folder and its parents (a notebook runs from ``notebooks/``), so it
+    finds the committed results in a clone of the repository and on Binder.
+    """
+    import json
+    from pathlib import Path
+
+    folder = Path(start or Path.cwd()).resolve()
+    for candidate in (folder, *folder.parents):
+        path = candidate / "benchmarks" / "results" / f"{name}.json"
+        if path.is_file():
+            results = json.loads(path.read_text())
+            return {**results["figures"], "_machine": results["machine"], "_date": results["date"]}
+    return None

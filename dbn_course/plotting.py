@@ -181,3 +181,48 @@ def compare_distributions(exact, sampled, ax=None, title: str | None = None, max
         ax.set_title(title)
     ax.figure.tight_layout()
     return ax.figure
+
+
+def plot_layer_costs(histories, ax=None, title: str = "greedy pretraining, layer by layer"):
+    """Each layer's reconstruction cost per epoch, one line per layer (histories of ``DBN.pretrain``)."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5, 3))
+    for index, history in enumerate(histories, start=1):
+        costs = history["reconstruction_cost"]
+        ax.plot(np.arange(1, len(costs) + 1), costs, marker="o", label=f"layer {index}")
+    ax.set_xlabel("epoch of that layer")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel("reconstruction cost (nats / example)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    ax.figure.tight_layout()
+    return stamp_source(ax.figure)
+
+
+def plot_error_curves(curves: dict, ax=None, title: str | None = "test error during training",
+                      xlabel: str = "epoch"):
+    """Error (%) per epoch, one line per named curve, on a log scale."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.5, 3.2))
+    for name, errors in curves.items():
+        ax.plot(np.arange(1, len(errors) + 1), errors, marker="o", markersize=3, label=name)
+    ax.set_xlabel(xlabel)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel("test error (%)")
+    ax.set_yscale("log")
+    ax.grid(alpha=0.3, which="both")
+    if title:
+        ax.set_title(title)
+    ax.legend()
+    ax.figure.tight_layout()
+    return stamp_source(ax.figure)
+
+
+def digits_by_class(images, per_class: int, title: str | None = None, cell_size: float = 0.6):
+    """Generated digits in rows, one row per class (``images`` ordered class by class)."""
+    images = _as_images(images)
+    if per_class < 1 or len(images) % per_class:
+        raise ValueError(f"{len(images)} images do not split into rows of {per_class}")
+    labels = [f"{index // per_class}" if index % per_class == 0 else "" for index in range(len(images))]
+    return image_grid(images, labels=labels, ncols=per_class, title=title, cell_size=cell_size)

@@ -14,8 +14,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import display
 
-from . import hopfield, plotting
+from . import classifier, hopfield, plotting
 from .boltzmann import BoltzmannMachine, total_variation
+from .dbn import make_dbn
 from .rbm import RBM, train_rbm
 
 
@@ -231,6 +232,235 @@ class BoltzmannPanel:
         title = (f"T = {T:.2f}: {self.n_chains:,} chains after {sweeps} sweeps, "
                  f"total-variation distance {self.distance:.3f}")
         _show(self.out, plotting.compare_distributions(exact, sampled, title=title))
+        self.redraws += 1
+
+    def _ipython_display_(self):
+        display(self.widget)
+
+
+def _slider_style():
+    return {"description_width": "130px"}, widgets.Layout(width="440px")
+
+
+class DBNPanel:
+    """Build a small labelled DBN from sliders, pretrain it (and fine-tune it by up-down), and generate digits.
+
+    Args:
+        images, labels: training data (uint8 (n, 784) pixels and integer classes).
+        test: ``(images, labels)`` on which the generative model's error is measured.
+        hidden_units: starting sizes of the two lower layers and the top layer.
+        cd_steps, learning_rate, epochs: the pretraining sliders' starting values.
+        up_down_epochs: starting value of the up-down slider (0: pretraining only).
+        digit: the class to generate.
+        seed: seeds the model, shuffling and samples.
+        train_now: train the starting configuration once, right away.
+
+    Attributes:
+        dbn, histories, up_down_history, test_error_pct: the last model and its record.
+        redraws: how many times the figures were drawn.
+    """
+
+    def __init__(self, images, labels, test, hidden_units=(256, 256, 512), cd_steps: int = 1,
+                 learning_rate: float = 0.05, epochs: int = 2, up_down_epochs: int = 0, digit: int = 3,
+                 batch_size: int = 100, seed: int = 0, train_now: bool = True):
+        images = np.asarray(images)
+        self.images, self.labels = images.reshape(len(images), -1), np.asarray(labels)
+        self.test = (np.asarray(test[0]).reshape(len(test[0]), -1), np.asarray(test[1]))
+        self.batch_size, self.seed = batch_size, seed
+        self.dbn = self.histories = self.up_down_history = self.test_error_pct = None
+        self.redraws = 0
+        style, layout = _slider_style()
+
+        def size_slider(value, name):
+            return widgets.IntSlider(value, min=16, max=2000, step=16, description=name, continuous_update=False,
+                                     style=style, layout=layout)
+
+        self.hidden_1 = size_slider(hidden_units[0], "layer 1 units")
+        self.hidden_2 = size_slider(hidden_units[1], "layer 2 units")
+        self.top_units = size_slider(hidden_units[2], "top-level units")
+        self.cd_steps = widgets.IntSlider(cd_steps, min=1, max=25, description="CD steps k", continuous_update=False,
+                                          style=style, layout=layout)
+        self.learning_rate = widgets.FloatLogSlider(learning_rate, base=10, min=-4, max=0, step=0.1,
+                                                    description="learning rate", readout_format=".4f",
+                                                    continuous_update=False, style=style, layout=layout)
+        self.epochs = widgets.IntSlider(epochs, min=1, max=30, description="epochs per layer",
+                                        continuous_update=False, style=style, layout=layout)
+        self.up_down_epochs = widgets.IntSlider(up_down_epochs, min=0, max=30, description="up-down epochs",
+                                                continuous_update=False, style=style, layout=layout)
+        self.train_button = widgets.Button(description="Train", button_style="primary", icon="play")
+        self.train_button.on_click(lambda _: self.train())
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="epochs", style=style)
+        self.status = widgets.Label()
+        self.digit = widgets.IntSlider(digit, min=0, max=9, description="digit to generate", style=style,
+                                       layout=layout, continuous_update=False)
+        self.gibbs_steps = widgets.IntSlider(200, min=10, max=2000, step=10, description="Gibbs steps at top",
+                                             style=style, layout=layout, continuous_update=False)
+        self.generate_button = widgets.Button(description="Generate", icon="pencil")
+        self.generate_button.on_click(lambda _: self.draw_samples())
+        self.costs_out, self.filters_out, self.samples_out = (widgets.Output() for _ in range(3))
+        controls = widgets.VBox([self.hidden_1, self.hidden_2, self.top_units, self.cd_steps, self.learning_rate,
+                                 self.epochs, self.up_down_epochs, widgets.HBox([self.train_button, self.progress]),
+                                 self.status])
+        sampling = widgets.VBox([self.digit, self.gibbs_steps, self.generate_button, self.samples_out])
+        self.widget = widgets.VBox([widgets.HBox([controls, self.costs_out]),
+                                    widgets.HBox([self.filters_out, sampling])])
+        if train_now:
+            self.train()
+
+    def settings(self) -> dict:
+        """The DBN the sliders describe (arguments of :func:`~dbn_course.dbn.make_dbn`)."""
+        return {
+            "hidden_units": [self.hidden_1.value, self.hidden_2.value, self.top_units.value],
+            "cd_steps": self.cd_steps.value,
+            "learning_rate": self.learning_rate.value,
+            "num_epochs": self.epochs.value,
+        }
+
+    def train(self) -> None:
+        """Pretrain a DBN from the sliders, run the up-down epochs, and redraw everything."""
+        self.train_button.disabled = True
+        total = 3 * self.epochs.value + self.up_down_epochs.value
+        self.progress.max, self.progress.value = total, 0
+        self.status.value = "pretraining..."
+        try:
+            dbn = make_dbn(batch_size=self.batch_size, seed=self.seed, **self.settings())
+
+            def on_epoch(*_):
+                self.progress.value += 1
+
+            self.histories = dbn.pretrain(self.images, self.labels, progress=False, callbacks=[on_epoch])
+            self.up_down_history = None
+            if self.up_down_epochs.value:
+                self.status.value = "up-down fine-tuning..."
+                self.up_down_history = dbn.up_down(self.images, self.labels, num_epochs=self.up_down_epochs.value,
+                                                   progress=False, callbacks=[on_epoch], monitor_size=500)
+            self.dbn = dbn
+            self.test_error_pct = dbn.error_pct(*self.test)
+            seconds = sum(sum(h["epoch_seconds"]) for h in self.histories)
+            if self.up_down_history:
+                seconds += sum(self.up_down_history["epoch_seconds"])
+            self.status.value = (f"trained in {seconds:.1f} s; the generative model misclassifies "
+                                 f"{self.test_error_pct:.1f}% of {len(self.test[1]):,} test digits")
+            self.redraw()
+        except Exception as exc:  # show the reason in the panel, not a traceback
+            self.status.value = f"training failed: {exc}"
+        finally:
+            self.train_button.disabled = False
+
+    def redraw(self) -> None:
+        """Draw the layers' cost curves, the first layer's filters and fresh samples."""
+        _show(self.costs_out, plotting.plot_layer_costs(self.histories))
+        _show(self.filters_out, plotting.filter_grid(self.dbn.rbms[0].W.numpy(), n=48, ncols=8,
+                                                     title="layer 1 receptive fields"))
+        self.draw_samples()
+        self.redraws += 1
+
+    def draw_samples(self) -> None:
+        """Generate ten digits of the chosen class with the last model."""
+        if self.dbn is None:
+            return
+        images, _ = self.dbn.generate(labels=[self.digit.value] * 10, gibbs_steps=self.gibbs_steps.value)
+        _show(self.samples_out, plotting.image_grid(images, ncols=10, cell_size=0.6,
+                                                    title=f"digits generated with the label {self.digit.value} "
+                                                          "clamped"))
+
+    def _ipython_display_(self):
+        display(self.widget)
+
+
+class FineTunePanel:
+    """Pretrain a DBN, turn it into a classifier and fine-tune it, beside the same network from random weights.
+
+    Args:
+        images, labels: training data (uint8 (n, 784) pixels and integer classes).
+        test: ``(images, labels)`` measured after every epoch.
+        hidden_units: starting sizes of the three hidden layers.
+        cd_steps, learning_rate, pretrain_epochs: the pretraining sliders' starting values.
+        fine_tune_rate, fine_tune_epochs: the backpropagation sliders' starting values.
+        seed: seeds both networks and the shuffling.
+        train_now: train the starting configuration once, right away.
+
+    Attributes:
+        curves: test error per epoch, ``{"pretrained": [...], "random init": [...]}``.
+    """
+
+    def __init__(self, images, labels, test, hidden_units=(256, 256, 512), cd_steps: int = 1,
+                 learning_rate: float = 0.05, pretrain_epochs: int = 2, fine_tune_rate: float = 0.1,
+                 fine_tune_epochs: int = 3, batch_size: int = 100, seed: int = 0, train_now: bool = True):
+        images = np.asarray(images)
+        self.images, self.labels = images.reshape(len(images), -1), np.asarray(labels)
+        self.test = (np.asarray(test[0]).reshape(len(test[0]), -1), np.asarray(test[1]))
+        self.batch_size, self.seed = batch_size, seed
+        self.curves: dict | None = None
+        self.redraws = 0
+        style, layout = _slider_style()
+        self.hidden_units = widgets.IntSlider(hidden_units[0], min=16, max=2000, step=16,
+                                              description="layer 1 & 2 units", continuous_update=False,
+                                              style=style, layout=layout)
+        self.top_units = widgets.IntSlider(hidden_units[2], min=16, max=2000, step=16, description="layer 3 units",
+                                           continuous_update=False, style=style, layout=layout)
+        self.cd_steps = widgets.IntSlider(cd_steps, min=1, max=25, description="CD steps k", continuous_update=False,
+                                          style=style, layout=layout)
+        self.learning_rate = widgets.FloatLogSlider(learning_rate, base=10, min=-4, max=0, step=0.1,
+                                                    description="CD learning rate", readout_format=".4f",
+                                                    continuous_update=False, style=style, layout=layout)
+        self.pretrain_epochs = widgets.IntSlider(pretrain_epochs, min=0, max=30, description="CD epochs per layer",
+                                                 continuous_update=False, style=style, layout=layout)
+        self.fine_tune_rate = widgets.FloatLogSlider(fine_tune_rate, base=10, min=-4, max=0, step=0.1,
+                                                     description="backprop rate", readout_format=".4f",
+                                                     continuous_update=False, style=style, layout=layout)
+        self.fine_tune_epochs = widgets.IntSlider(fine_tune_epochs, min=1, max=30, description="backprop epochs",
+                                                  continuous_update=False, style=style, layout=layout)
+        self.train_button = widgets.Button(description="Train", button_style="primary", icon="play")
+        self.train_button.on_click(lambda _: self.train())
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="epochs", style=style)
+        self.status = widgets.Label()
+        self.out = widgets.Output()
+        controls = widgets.VBox([self.hidden_units, self.top_units, self.cd_steps, self.learning_rate,
+                                 self.pretrain_epochs, self.fine_tune_rate, self.fine_tune_epochs,
+                                 widgets.HBox([self.train_button, self.progress]), self.status])
+        self.widget = widgets.HBox([controls, self.out])
+        if train_now:
+            self.train()
+
+    def train(self) -> None:
+        """Pretrain (unless 0 CD epochs), fine-tune, train the random-init twin, and redraw."""
+        self.train_button.disabled = True
+        n_pretrain, n_tune = self.pretrain_epochs.value, self.fine_tune_epochs.value
+        self.progress.max, self.progress.value = 3 * n_pretrain + (2 if n_pretrain else 1) * n_tune, 0
+        try:
+            sizes = [self.hidden_units.value, self.hidden_units.value, self.top_units.value]
+
+            def tick(*_):
+                self.progress.value += 1
+
+            curves = {}
+            if n_pretrain:
+                self.status.value = "pretraining..."
+                dbn = make_dbn(sizes, cd_steps=self.cd_steps.value, learning_rate=self.learning_rate.value,
+                               num_epochs=n_pretrain, batch_size=self.batch_size, seed=self.seed)
+                dbn.pretrain(self.images, self.labels, progress=False, callbacks=[tick])
+                model = dbn.to_classifier(seed=self.seed)
+                self.status.value = "fine-tuning the pretrained network..."
+                curves["pretrained"] = classifier.fine_tune(
+                    model, self.images, self.labels, epochs=n_tune, learning_rate=self.fine_tune_rate.value,
+                    batch_size=self.batch_size, test=self.test, seed=self.seed, callbacks=[tick])["test_error_pct"]
+            self.status.value = "training the same network from random weights..."
+            twin = classifier.classifier_network([self.images.shape[1], *sizes], 10, seed=self.seed)
+            curves["random init"] = classifier.fine_tune(
+                twin, self.images, self.labels, epochs=n_tune, learning_rate=self.fine_tune_rate.value,
+                batch_size=self.batch_size, test=self.test, seed=self.seed, callbacks=[tick])["test_error_pct"]
+            self.curves = curves
+            self.status.value = "; ".join(f"{name}: {errors[-1]:.1f}% test error" for name, errors in curves.items())
+            self.redraw()
+        except Exception as exc:  # show the reason in the panel, not a traceback
+            self.status.value = f"training failed: {exc}"
+        finally:
+            self.train_button.disabled = False
+
+    def redraw(self) -> None:
+        _show(self.out, plotting.plot_error_curves(self.curves, title="test error while fine-tuning",
+                                                   xlabel="backprop epoch"))
         self.redraws += 1
 
     def _ipython_display_(self):

@@ -73,3 +73,36 @@ def test_hopfield_notebook_with_other_parameters(tmp_path):
     # 3,000 chains over the 32 states of 5 units: sampling noise alone gives about 0.05 at most.
     assert records["bm_total_variation"] < 0.08
     assert records["_peak_rss_mb"] < BINDER_BUDGET_MB
+
+
+SMALL_DBN = {"hidden_units": [64, 64, 128], "n_train": 2000, "seed": 1}
+
+
+def test_pretraining_notebook_with_a_small_dbn(tmp_path):
+    params = {**SMALL_DBN, "epochs": 2, "gibbs_steps": 20}
+    records = execute_notebook(NOTEBOOKS / "04_dbn_pretraining.ipynb", tmp_path / "out.ipynb", params)
+    costs = records["layer_costs"]
+    assert len(costs) == 3 and all(len(c) == 2 and c[1] < c[0] for c in costs)
+    assert records["pretrained_test_error_pct"] < 60  # chance: 90%
+    assert records["_peak_rss_mb"] < BINDER_BUDGET_MB
+
+
+def test_generation_notebook_with_a_small_dbn(tmp_path):
+    params = {**SMALL_DBN, "pretrain_epochs": 2, "up_down_epochs": 2, "gibbs_steps": 200}
+    records = execute_notebook(NOTEBOOKS / "05_dbn_generation.ipynb", tmp_path / "out.ipynb", params)
+    before, after = records["up_down_test_error_pct"]
+    assert before < 60 and after < 60
+    # Class-conditional digits from the shipped DBN, read by the shipped classifier.
+    assert records["conditional_sample_accuracy_pct"] >= 80
+    assert records["_peak_rss_mb"] < BINDER_BUDGET_MB
+
+
+def test_classifier_notebook_with_a_small_dbn(tmp_path):
+    params = {**SMALL_DBN, "pretrain_epochs": 2, "fine_tune_epochs": 2}
+    records = execute_notebook(NOTEBOOKS / "06_dbn_classifier.ipynb", tmp_path / "out.ipynb", params)
+    errors = records["test_error_pct"]
+    assert set(errors) == {"pretrained + SGD", "random init + SGD", "random init + Adam"}
+    assert errors["pretrained + SGD"] < 30 and errors["pretrained + SGD"] < errors["random init + SGD"]
+    assert records["untuned_test_error_pct"] < 60
+    assert records["shipped_test_error_pct"] < 3
+    assert records["_peak_rss_mb"] < BINDER_BUDGET_MB

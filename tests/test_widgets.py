@@ -93,3 +93,56 @@ def test_boltzmann_panel_resamples_at_the_new_temperature():
     assert panel.redraws == 2 and panel.distance < 0.15
     panel.n_sweeps.value = 40
     assert panel.redraws == 3
+
+
+@pytest.fixture(scope="module")
+def labelled():
+    images, labels = data.load_arrays("train", data_dir=data.EMBEDDED_DIR)
+    return images[:600], labels[:600], (images[600:800], labels[600:800])
+
+
+def test_dbn_panel_trains_and_generates_the_chosen_digit(labelled, drawn):
+    images, labels, test = labelled
+    panel = widgets.DBNPanel(images, labels, test, hidden_units=(32, 32, 64), epochs=1)
+    assert panel.dbn.layer_sizes == [784, 32, 32, 64]
+    assert panel.redraws == 1 and drawn == [(784, 32)]
+    assert panel.progress.value == panel.progress.max == 3
+    assert 0 <= panel.test_error_pct <= 100 and "test digits" in panel.status.value
+
+
+def test_dbn_panel_retrains_with_the_new_sliders_and_up_down(labelled, drawn):
+    images, labels, test = labelled
+    panel = widgets.DBNPanel(images, labels, test, hidden_units=(32, 32, 64), epochs=1)
+    first = panel.dbn
+    panel.hidden_1.value, panel.top_units.value = 48, 80
+    panel.cd_steps.value, panel.learning_rate.value = 2, 0.02
+    panel.epochs.value, panel.up_down_epochs.value = 2, 1
+    panel.train_button.click()
+    dbn = panel.dbn
+    assert dbn is not first and dbn.layer_sizes == [784, 48, 32, 80]
+    assert dbn.rbms[0].cd_steps == 2 and dbn.rbms[0].learning_rate == pytest.approx(0.02)
+    assert len(panel.histories[0]["reconstruction_cost"]) == 2 and len(panel.up_down_history["epoch_seconds"]) == 1
+    assert panel.progress.value == panel.progress.max == 7
+    assert panel.redraws == 2 and drawn[-1] == (784, 48)
+
+
+def test_dbn_panel_generate_redraws_only_the_samples(labelled, monkeypatch):
+    images, labels, test = labelled
+    panel = widgets.DBNPanel(images, labels, test, hidden_units=(32, 32, 64), epochs=1)
+    clamped = []
+    original = panel.dbn.generate
+    monkeypatch.setattr(panel.dbn, "generate", lambda labels, **kw: clamped.append(labels) or original(labels, **kw))
+    panel.digit.value = 7
+    panel.generate_button.click()
+    assert clamped == [[7] * 10] and panel.redraws == 1
+
+
+def test_fine_tune_panel_compares_pretrained_and_random_weights(labelled):
+    images, labels, test = labelled
+    panel = widgets.FineTunePanel(images, labels, test, hidden_units=(32, 32, 64), pretrain_epochs=1,
+                                  fine_tune_epochs=1)
+    assert set(panel.curves) == {"pretrained", "random init"} and panel.redraws == 1
+    panel.pretrain_epochs.value, panel.fine_tune_epochs.value = 0, 2
+    panel.train_button.click()
+    assert set(panel.curves) == {"random init"} and len(panel.curves["random init"]) == 2
+    assert panel.progress.value == panel.progress.max == 2 and panel.redraws == 2

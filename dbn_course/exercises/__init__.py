@@ -7,9 +7,10 @@ chapter; the notebook says which function checks which exercise.
     mnist     -- chapter 01, MNIST as the book loads it
     hopfield  -- chapter 02, Hopfield networks and Boltzmann machines
     rbm       -- chapter 03, the Restricted Boltzmann Machine
+    dbn       -- chapters 04-06, Deep Belief Networks
 """
 
-from . import hopfield, mnist, rbm
+from . import dbn, hopfield, mnist, rbm
 from .feedback import Feedback
 
-__all__ = ["Feedback", "hopfield", "mnist", "rbm"]
+__all__ = ["Feedback", "dbn", "hopfield", "mnist", "rbm"]

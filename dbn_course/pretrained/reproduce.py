@@ -33,9 +33,9 @@ RECIPE = {
     "label_units": 10,
     "seed": 0,
     "pretraining": {"epochs": 10, "batch_size": 100, "learning_rate": 0.05, "momentum": 0.5, "weight_decay": 2e-4},
-    "backprop": {"epochs": 40, "batch_size": 100, "learning_rate": 0.1, "momentum": 0.9, "dropout": 0.5,
+    "backprop": {"epochs": 120, "batch_size": 100, "learning_rate": 0.1, "momentum": 0.9, "dropout": 0.5,
                  "input_dropout": 0.2, "schedule": "cosine decay to 0"},
-    "up_down": {"minutes": 15.0, "batch_size": 100, "learning_rate": 0.01, "top_gibbs_steps": [3, 6, 10]},
+    "up_down": {"minutes": 15.0, "batch_size": 100, "learning_rate": 0.02, "top_gibbs_steps": [3, 6, 10]},
 }
 
 

@@ -1,0 +1,76 @@
+"""The DBN chapters' exercise checkers accept the right answers and explain the common wrong ones."""
+
+import numpy as np
+import pytest
+
+from dbn_course import data, explaining_away
+from dbn_course.dbn import make_dbn
+from dbn_course.exercises import dbn as ex
+
+
+def test_explaining_away_answer():
+    truth = explaining_away.summary(**ex.EXPLAINING_AWAY)["p(a | e)"]
+    assert ex.check_rain_given_wet_lawn(truth).correct
+    assert "prior" in ex.check_rain_given_wet_lawn(0.1).message
+    assert not ex.check_rain_given_wet_lawn(0.5).correct
+    assert not ex.check_rain_given_wet_lawn(None).correct
+
+
+def test_parameter_count():
+    assert ex.check_parameter_count(784 * 500 + 784 + 500 + 500 * 500 + 1000 + 510 * 2000 + 510 + 2000).correct
+    assert "biases" in ex.check_parameter_count(784 * 500 + 500 * 500 + 510 * 2000).message
+    assert "label" in ex.check_parameter_count(784 * 500 + 1284 + 500 * 500 + 1000 + 500 * 2000 + 2500).message
+
+
+@pytest.fixture(scope="module")
+def small_dbn():
+    return make_dbn([16, 12, 20], num_epochs=1, seed=0)
+
+
+def test_up_pass(small_dbn):
+    import tensorflow as tf
+
+    images = data.load_arrays("train", data_dir=data.EMBEDDED_DIR)[0][:10]
+
+    def right(dbn, v):
+        for rbm in dbn.rbms[:-1]:
+            v = tf.sigmoid(v @ rbm.W + rbm.c)
+        return v
+
+    def too_far(dbn, v):
+        return dbn.top(tf.concat([right(dbn, v), tf.zeros((len(v), 10))], axis=1))
+
+    assert ex.check_up_pass(right, small_dbn, images).correct
+    assert "top" in ex.check_up_pass(too_far, small_dbn, images).message
+    assert "probabilities" in ex.check_up_pass(lambda d, v: np.round(right(d, v)), small_dbn, images).message
+    assert "raised" in ex.check_up_pass(lambda d, v: 1 / 0, small_dbn, images).message
+
+
+def test_sleep_phase_and_wake_update():
+    assert ex.check_sleep_phase("recognition").correct
+    assert not ex.check_sleep_phase("generative").correct
+
+    def wake(G, g, above, below):
+        return above.T @ (below - 1 / (1 + np.exp(-(above @ G + g)))) / len(above)
+
+    assert ex.check_wake_update(wake).correct
+    assert "sign" in ex.check_wake_update(lambda *a: -wake(*a)).message
+    assert "divide" in ex.check_wake_update(lambda G, g, a, b: wake(G, g, a, b) * len(a)).message
+
+
+def test_generated_sevens():
+    sevens = np.zeros((20, 784), np.float32)
+    assert ex.check_generated_sevens(sevens, lambda x: np.full(len(x), 7)).correct
+    assert not ex.check_generated_sevens(sevens, lambda x: np.full(len(x), 1)).correct
+    assert "shape" in ex.check_generated_sevens(sevens[:5], lambda x: np.full(len(x), 7)).message
+
+
+def test_classifier_exercises():
+    assert ex.check_classifier_parameters(784 * 500 + 500 + 500 * 500 + 500 + 500 * 2000 + 2000 + 20010).correct
+    assert "biases" in ex.check_classifier_parameters(784 * 500 + 500 * 500 + 500 * 2000 + 20000).message
+
+    def error_rate(p, y):
+        return 100 * np.mean(np.argmax(p, axis=1) != y)
+
+    assert ex.check_error_rate(error_rate).correct
+    assert "accuracy" in ex.check_error_rate(lambda p, y: 100 - error_rate(p, y)).message

@@ -1,0 +1,53 @@
+"""The shipped models: they load, have the recorded architecture, and classify at their recorded error."""
+
+import numpy as np
+import pytest
+
+from dbn_course import classifier, data, pretrained
+from dbn_course.dbn import DBN
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return pretrained.load_dbn(), pretrained.load_classifier(), pretrained.metadata()
+
+
+def test_the_shipped_models_have_the_papers_architecture(shipped):
+    dbn, model, metadata = shipped
+    assert isinstance(dbn, DBN) and dbn.layer_sizes == metadata["recipe"]["layer_sizes"] == [784, 500, 500, 2000]
+    assert dbn.number_label_units == 10
+    assert [layer.units for layer in classifier.dense_layers(model)] == [500, 500, 2000, 10]
+
+
+def test_the_shipped_weights_classify_the_full_test_set_at_their_recorded_error(shipped, full_mnist_dir):
+    dbn, model, metadata = shipped
+    images, labels = data.load_arrays("test", data_dir=full_mnist_dir)
+    assert metadata["test_examples"] == len(labels) == 10_000
+    # The same float16 weights on the same images: at most one digit may flip on another CPU.
+    assert classifier.error_pct(model, images, labels) == pytest.approx(metadata["classifier_test_error_pct"],
+                                                                        abs=0.011)
+    assert dbn.error_pct(images, labels) == pytest.approx(metadata["dbn_updown_test_error_pct"], abs=0.011)
+
+
+def test_the_shipped_classifier_reads_the_bundled_test_digits(shipped):
+    _, model, _ = shipped
+    images, labels = data.load_arrays("test", data_dir=data.EMBEDDED_DIR)
+    assert classifier.error_pct(model, images, labels) < 3.0
+    assert np.array_equal(pretrained.classify(images[:50]), np.argmax(model.predict(images[:50] / 255.0,
+                                                                                    verbose=0), axis=1))
+
+
+def test_float16_round_trip(tmp_path):
+    model = classifier.classifier_network([6, 5], 3, seed=1)
+    pretrained.save_float16(model, tmp_path / "m.npz")
+    loaded = pretrained.load_float16(tmp_path / "m.npz")
+    for original, restored in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_allclose(restored, original, rtol=1e-3, atol=1e-4)
+        np.testing.assert_array_equal(restored, original.astype(np.float16).astype(np.float32))
+    other = classifier.classifier_network([6, 4], 3, seed=1)
+    pretrained.save_float16(other, tmp_path / "other.npz")
+    stored = dict(np.load(tmp_path / "other.npz"))
+    stored["config"] = np.load(tmp_path / "m.npz")["config"]
+    np.savez(tmp_path / "mixed.npz", **stored)
+    with pytest.raises(ValueError):
+        pretrained.load_float16(tmp_path / "mixed.npz")
