@@ -51,3 +51,20 @@ def test_float16_round_trip(tmp_path):
     np.savez(tmp_path / "mixed.npz", **stored)
     with pytest.raises(ValueError):
         pretrained.load_float16(tmp_path / "mixed.npz")
+
+
+def test_the_reproduction_script_runs_its_shrunken_recipe(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "dbn_course.pretrained.reproduce", "--quick", "--out",
+                             str(tmp_path)], capture_output=True, text=True, timeout=600,
+                            env=dict(os.environ, DBN_COURSE_OFFLINE="1"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    metadata = json.loads((tmp_path / "metadata.json").read_text())
+    assert metadata["recipe"]["layer_sizes"] == [784, 64, 64, 128]
+    assert 0 <= metadata["classifier_test_error_pct"] <= 100
+    loaded = pretrained.load_float16(tmp_path / "mnist_dbn.npz")
+    assert isinstance(loaded, DBN) and loaded.layer_sizes == [784, 64, 64, 128]
