@@ -33,8 +33,8 @@ def test_the_shipped_classifier_reads_the_bundled_test_digits(shipped):
     _, model, _ = shipped
     images, labels = data.load_arrays("test", data_dir=data.EMBEDDED_DIR)
     assert classifier.error_pct(model, images, labels) < 3.0
-    assert np.array_equal(pretrained.classify(images[:50]), np.argmax(model.predict(images[:50] / 255.0,
-                                                                                    verbose=0), axis=1))
+    pixels = images[:50].reshape(50, 784) / 255.0
+    assert np.array_equal(pretrained.classify(images[:50]), np.argmax(model.predict(pixels, verbose=0), axis=1))
 
 
 def test_float16_round_trip(tmp_path):
