@@ -4,15 +4,21 @@ These are set before any notebook kernel starts, and kernels inherit them.
 ``DBN_COURSE_QUICK=0 pytest`` runs the notebooks at their full defaults instead.
 """
 
+import atexit
 import os
+import shutil
 import tempfile
 
 os.environ.setdefault("DBN_COURSE_QUICK", "1")
 os.environ.setdefault("DBN_COURSE_OFFLINE", "1")  # tests never probe the network
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-# Models the notebooks cache go to a folder of this run, never to the user's cache.
-os.environ.setdefault("DBN_COURSE_CACHE_DIR", tempfile.mkdtemp(prefix="dbn-course-cache-"))
+# Models the notebooks cache go to a folder of this run, never to the user's cache; it is
+# removed when the run ends.
+if "DBN_COURSE_CACHE_DIR" not in os.environ:
+    _cache = tempfile.mkdtemp(prefix="dbn-course-cache-")
+    os.environ["DBN_COURSE_CACHE_DIR"] = _cache
+    atexit.register(shutil.rmtree, _cache, ignore_errors=True)
 
 from pathlib import Path  # noqa: E402
 
