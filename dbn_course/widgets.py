@@ -9,6 +9,8 @@ configuration once when created, so the notebook's output shows a real result.
 
 from __future__ import annotations
 
+import contextlib
+
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
@@ -18,6 +20,18 @@ from . import classifier, hopfield, plotting
 from .boltzmann import BoltzmannMachine, total_variation
 from .dbn import make_dbn
 from .rbm import RBM, train_rbm
+
+
+@contextlib.contextmanager
+def _training(button: widgets.Button, status: widgets.Label):
+    """Disable ``button`` while a panel trains; a failure shows in ``status``, not as a traceback."""
+    button.disabled = True
+    try:
+        yield
+    except Exception as exc:  # the panel's reason for failing, in words
+        status.value = f"training failed: {exc}"
+    finally:
+        button.disabled = False
 
 
 def _show(out: widgets.Output, fig) -> None:
@@ -90,10 +104,9 @@ class RBMPanel:
 
     def train(self) -> None:
         """Build an RBM from the sliders, train it, and redraw the figures."""
-        self.train_button.disabled = True
         self.progress.max, self.progress.value = self.epochs.value, 0
         self.status.value = "training..."
-        try:
+        with _training(self.train_button, self.status):
             rbm = RBM(seed=self.seed, **self.settings())
 
             def on_epoch(model, epoch, history):
@@ -107,10 +120,6 @@ class RBMPanel:
             self.status.value = (f"trained in {seconds:.1f} s: reconstruction cost "
                                  f"{self.history['reconstruction_cost'][-1]:.1f} nats per image")
             self.redraw()
-        except Exception as exc:  # show the reason in the panel, not a traceback
-            self.status.value = f"training failed: {exc}"
-        finally:
-            self.train_button.disabled = False
 
     def redraw(self) -> None:
         """Draw the cost curve, the filters, and reconstructions and fantasies of the last model."""
@@ -318,11 +327,10 @@ class DBNPanel:
 
     def train(self) -> None:
         """Pretrain a DBN from the sliders, run the up-down epochs, and redraw everything."""
-        self.train_button.disabled = True
         total = 3 * self.epochs.value + self.up_down_epochs.value
         self.progress.max, self.progress.value = total, 0
         self.status.value = "pretraining..."
-        try:
+        with _training(self.train_button, self.status):
             dbn = make_dbn(batch_size=self.batch_size, seed=self.seed, **self.settings())
 
             def on_epoch(*_):
@@ -342,10 +350,6 @@ class DBNPanel:
             self.status.value = (f"trained in {seconds:.1f} s; the generative model misclassifies "
                                  f"{self.test_error_pct:.1f}% of {len(self.test[1]):,} test digits")
             self.redraw()
-        except Exception as exc:  # show the reason in the panel, not a traceback
-            self.status.value = f"training failed: {exc}"
-        finally:
-            self.train_button.disabled = False
 
     def redraw(self) -> None:
         """Draw the layers' cost curves, the first layer's filters and fresh samples."""
@@ -425,10 +429,9 @@ class FineTunePanel:
 
     def train(self) -> None:
         """Pretrain (unless 0 CD epochs), fine-tune, train the random-init twin, and redraw."""
-        self.train_button.disabled = True
         n_pretrain, n_tune = self.pretrain_epochs.value, self.fine_tune_epochs.value
         self.progress.max, self.progress.value = 3 * n_pretrain + (2 if n_pretrain else 1) * n_tune, 0
-        try:
+        with _training(self.train_button, self.status):
             sizes = [self.hidden_units.value, self.hidden_units.value, self.top_units.value]
 
             def tick(*_):
@@ -453,10 +456,6 @@ class FineTunePanel:
             self.curves = curves
             self.status.value = "; ".join(f"{name}: {errors[-1]:.1f}% test error" for name, errors in curves.items())
             self.redraw()
-        except Exception as exc:  # show the reason in the panel, not a traceback
-            self.status.value = f"training failed: {exc}"
-        finally:
-            self.train_button.disabled = False
 
     def redraw(self) -> None:
         _show(self.out, plotting.plot_error_curves(self.curves, title="test error while fine-tuning",

@@ -5,23 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import explaining_away
-from .feedback import Feedback, is_placeholder
+from .feedback import Feedback, call_answer, is_placeholder
 
 # Exercise 04.1: the lawn example with a rarer rain and a likelier sprinkler.
 EXPLAINING_AWAY = {"prior_a": 0.1, "prior_b": 0.3, "weight_a": 20.0, "weight_b": 20.0, "bias": -10.0}
-
-
-def _call(function, *args):
-    """The learner's function applied to ``args``, or the Feedback saying why that failed."""
-    if is_placeholder(function):
-        return Feedback.missing()
-    if not callable(function):
-        return Feedback.wrong("Pass the function itself (my_function, not my_function(...)).")
-    try:
-        answer = function(*args)
-    except Exception as exc:  # the learner's code may fail in any way; say how
-        return Feedback.wrong(f"Calling your function raised {type(exc).__name__}: {exc}")
-    return Feedback.missing() if answer is None else answer
 
 
 def check_rain_given_wet_lawn(probability) -> Feedback:
@@ -71,7 +58,7 @@ def check_up_pass(up_pass, dbn, images) -> Feedback:
     """
     v = np.asarray(images, np.float32).reshape(len(images), -1)
     v = v / 255.0 if np.asarray(images).dtype == np.uint8 else v
-    answer = _call(up_pass, dbn, v)
+    answer = call_answer(up_pass, dbn, v)
     if isinstance(answer, Feedback):
         return answer
     answer = np.asarray(answer, np.float64)
@@ -114,7 +101,7 @@ def check_wake_update(wake_update) -> Feedback:
     G, g = rng.normal(0, 1, (4, 6)), rng.normal(0, 1, 6)
     above = (rng.random((8, 4)) < 0.5).astype(float)
     below = (rng.random((8, 6)) < 0.5).astype(float)
-    answer = _call(wake_update, G.copy(), g.copy(), above, below)
+    answer = call_answer(wake_update, G.copy(), g.copy(), above, below)
     if isinstance(answer, Feedback):
         return answer
     answer = np.asarray(answer, np.float64)
@@ -168,7 +155,7 @@ def check_error_rate(error_rate) -> Feedback:
     rng = np.random.default_rng(1)
     probabilities = rng.dirichlet(np.ones(10), 50)
     labels = rng.integers(0, 10, 50)
-    answer = _call(error_rate, probabilities, labels)
+    answer = call_answer(error_rate, probabilities, labels)
     if isinstance(answer, Feedback):
         return answer
     value = float(np.asarray(answer))

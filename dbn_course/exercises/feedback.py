@@ -38,3 +38,20 @@ class Feedback:
 def is_placeholder(answer) -> bool:
     """True for the ``None`` or ``...`` a notebook leaves in place of an answer."""
     return answer is None or answer is Ellipsis
+
+
+def call_answer(function, *args, name: str = "my_function"):
+    """The learner's ``function`` applied to ``args``, or the :class:`Feedback` saying why that failed.
+
+    A placeholder or a ``None`` result is a missing answer; something not callable, or a
+    call that raises, is a wrong one, with the reason.
+    """
+    if is_placeholder(function):
+        return Feedback.missing()
+    if not callable(function):
+        return Feedback.wrong(f"Pass the function itself ({name}, not {name}(...)).")
+    try:
+        answer = function(*args)
+    except Exception as exc:  # the learner's code may fail in any way; say how
+        return Feedback.wrong(f"Calling your function raised {type(exc).__name__}: {exc}")
+    return Feedback.missing() if answer is None else answer

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ..rbm import RBM
-from .feedback import Feedback, is_placeholder
+from .feedback import Feedback, call_answer, is_placeholder
 
 # The small machine of exercise 1: 3 visible and 2 hidden units.
 EXERCISE_W = np.array([[1.0, -2.0], [0.5, 1.0], [-1.0, 0.0]], np.float32)
@@ -74,19 +74,14 @@ def check_cd_gradient(cd_gradient) -> Feedback:
     """
     if is_placeholder(cd_gradient):
         return Feedback.missing()
-    if not callable(cd_gradient):
-        return Feedback.wrong("Pass the function itself (cd_gradient, not cd_gradient(...)).")
     rng = np.random.default_rng(0)
     rbm = RBM(5, 7, seed=1)
     rbm.W.assign(rng.normal(0, 1, (7, 5)).astype(np.float32))
     v_data = (rng.random((12, 7)) < 0.5).astype(np.float32)
     v_model = (rng.random((9, 7)) < 0.5).astype(np.float32)
-    try:
-        answer = cd_gradient(rbm, v_data, v_model)
-    except Exception as exc:  # the learner's code may fail in any way; say how
-        return Feedback.wrong(f"Calling your function raised {type(exc).__name__}: {exc}")
-    if answer is None:
-        return Feedback.missing()
+    answer = call_answer(cd_gradient, rbm, v_data, v_model, name="cd_gradient")
+    if isinstance(answer, Feedback):
+        return answer
     answer = np.asarray(answer, np.float64)
     truth = -rbm.cd_statistics(v_data, v_model)[0].numpy()
     if answer.shape != truth.shape:
