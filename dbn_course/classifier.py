@@ -88,7 +88,7 @@ def _as_inputs(images) -> np.ndarray:
 
 def fine_tune(model: keras.Model, images, labels, *, epochs: int = 5, learning_rate: float = 0.1,
               momentum: float = 0.9, optimizer: str = "sgd", batch_size: int = 100, test=None,
-              seed: int | None = 0, callbacks=()) -> dict:
+              seed: int | None = 0, callbacks=(), stop_event=None) -> dict:
     """Train a classifier by backpropagation, measuring the test error after every epoch.
 
     Args:
@@ -103,6 +103,8 @@ def fine_tune(model: keras.Model, images, labels, *, epochs: int = 5, learning_r
         seed: seeds the shuffling (and Keras' other random state).
         callbacks: functions ``f(epoch, history)`` run after each epoch; one that returns
             True stops training.
+        stop_event: a :class:`threading.Event`; once set, training ends after the current
+            minibatch and the part-epoch is the history's last entry.
 
     Returns:
         ``{"loss": [...], "test_error_pct": [...], "epoch_seconds": [...]}``, one entry per epoch.
@@ -124,9 +126,11 @@ def fine_tune(model: keras.Model, images, labels, *, epochs: int = 5, learning_r
         keras.utils.set_random_seed(seed)
     model.compile(opt, "sparse_categorical_crossentropy")
     history = {"loss": [], "test_error_pct": [], "epoch_seconds": []}
+    keras_callbacks = [] if stop_event is None else [_StopWhenSet(stop_event)]
     for epoch in range(epochs):
         start = time.perf_counter()
-        result = model.fit(dataset, epochs=1, verbose=0, shuffle=False)  # the dataset shuffles itself
+        # The dataset shuffles itself.
+        result = model.fit(dataset, epochs=1, verbose=0, shuffle=False, callbacks=keras_callbacks)
         history["epoch_seconds"].append(time.perf_counter() - start)
         loss = float(result.history["loss"][-1])
         if not np.isfinite(loss):
@@ -136,7 +140,21 @@ def fine_tune(model: keras.Model, images, labels, *, epochs: int = 5, learning_r
             history["test_error_pct"].append(error_pct(model, *test))
         if any([bool(callback(epoch, history)) for callback in callbacks]):
             break
+        if stop_event is not None and stop_event.is_set():
+            break
     return history
+
+
+class _StopWhenSet(keras.callbacks.Callback):
+    """Ends ``fit`` after the minibatch during which ``event`` was set."""
+
+    def __init__(self, event):
+        super().__init__()
+        self.event = event
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.event.is_set():
+            self.model.stop_training = True
 
 
 def training_dataset(images, labels, batch_size: int = 100, seed: int | None = 0):

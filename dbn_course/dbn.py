@@ -235,7 +235,8 @@ class DBN(keras.Model):
 
     # ------------------------------------------------------------------ greedy pretraining
 
-    def pretrain(self, images, labels=None, *, progress: bool = True, callbacks=(), monitor_size: int = 2000):
+    def pretrain(self, images, labels=None, *, progress: bool = True, callbacks=(), monitor_size: int = 2000,
+                 stop_event=None):
         """Greedy layer-wise pretraining: RBM l learns from the hidden probabilities of RBM l-1.
 
         Every layer trains for ``num_epochs`` epochs over every minibatch (or until
@@ -251,9 +252,11 @@ class DBN(keras.Model):
             progress: show a progress bar per layer.
             callbacks: passed to :func:`~dbn_course.rbm.train_rbm` for every layer.
             monitor_size: examples on which each layer's reconstruction cost is measured.
+            stop_event: a :class:`threading.Event`; once set, the current layer stops as
+                :func:`~dbn_course.rbm.train_rbm` describes and no further layer trains.
 
         Returns:
-            One training history per layer (see :func:`~dbn_course.rbm.train_rbm`).
+            One training history per layer trained (see :func:`~dbn_course.rbm.train_rbm`).
         """
         images, labels = _as_arrays(images, labels)
         n = len(images)
@@ -271,11 +274,65 @@ class DBN(keras.Model):
                 rbm, data, num_epochs=self.num_epochs, batch_size=self.batch_size, tolerance=self.tolerance,
                 seed=int(rng.integers(2**31)), monitor_size=monitor_size, progress=progress, callbacks=callbacks,
                 description=f"layer {index + 1} of {len(self.rbms)}: RBM {rbm.number_visible_units}-"
-                            f"{rbm.number_hidden_units}"))
+                            f"{rbm.number_hidden_units}", stop_event=stop_event))
+            if stop_event is not None and stop_event.is_set():
+                break
             if not top:
                 layer_input = _propagate(rbm, layer_input)
         self.tie_generative_weights()
         return histories
+
+    def refine_top_level(self, images, labels=None, *, num_epochs: int = 6, learning_rate: float = 0.001,
+                         cd_steps: int = 1, progress: bool = True, callbacks=(), monitor_size: int = 2000) -> dict:
+        """Persistent CD (PCD-k) for the top-level RBM, its learning rate falling linearly to zero.
+
+        CD-k starts its negative phase at the data, so the top level can keep a mode of
+        p(h_{L-1}, y) far from every training example -- for MNIST, states whose down pass
+        draws almost no ink -- that no CD update visits and so none removes. A long Gibbs
+        chain that generates digits falls into it. PCD (Tieleman, 2008) carries its chains
+        over from one update to the next; they wander into such modes and the negative
+        statistics push the energy there up. Epoch e (from 0) uses
+        ``learning_rate * (1 - e / num_epochs)``; the decay lets the persistent chains keep
+        up with the changing model and ends on a settled one. The input is the up pass of
+        the current recognition weights, labels joined as one-hot units; the lower layers
+        do not change. The top RBM's own hyperparameters are restored afterwards.
+
+        Args:
+            images, labels: the training data, as for :meth:`pretrain`.
+            num_epochs: passes over the data.
+            learning_rate: the first epoch's step size.
+            cd_steps: Gibbs sweeps of each persistent chain per update (k of PCD-k).
+            progress, callbacks, monitor_size: as for :func:`~dbn_course.rbm.train_rbm`.
+
+        Returns:
+            The top RBM's training history (see :func:`~dbn_course.rbm.train_rbm`).
+        """
+        num_epochs = check_int("num_epochs", num_epochs)
+        learning_rate = check_float("learning_rate", learning_rate, 0.0, low_open=True)
+        cd_steps = check_int("cd_steps", cd_steps)
+        images, labels = _as_arrays(images, labels)
+        layer_input = self._pixels_as_uint8(images)
+        for rbm in self.rbms[:-1]:
+            layer_input = _propagate(rbm, layer_input)
+        if self.number_label_units:
+            if labels is None:
+                raise ValueError("this DBN has label units: pass the labels")
+            one_hot = (self._labels(labels, len(layer_input)) * 255).astype(np.uint8)
+            layer_input = np.concatenate([layer_input, one_hot], axis=1)
+        top = self.top
+        saved = (top.learning_rate, top.cd_steps, top.persistent)
+
+        def decay(rbm, epoch, history):
+            rbm.learning_rate = learning_rate * max(1.0 - (epoch + 1) / num_epochs, 1e-3)
+
+        top.learning_rate, top.cd_steps, top.persistent = learning_rate, cd_steps, True
+        try:
+            return train_rbm(top, layer_input, num_epochs=num_epochs, batch_size=self.batch_size,
+                             seed=self.seed, monitor_size=monitor_size, progress=progress,
+                             callbacks=[decay, *callbacks], description=f"top level: PCD-{cd_steps}")
+        finally:
+            top.learning_rate, top.cd_steps, top.persistent = saved
+            top._trainer = None
 
     def _pixels_as_uint8(self, images):
         array = np.asarray(images)
@@ -294,7 +351,7 @@ class DBN(keras.Model):
 
     def up_down(self, images, labels=None, *, num_epochs: int = 10, learning_rate: float = 0.01,
                 top_gibbs_steps: int = 3, batch_size: int | None = None, progress: bool = True,
-                callbacks=(), monitor_size: int = 2000, monitor=None) -> dict:
+                callbacks=(), monitor_size: int = 2000, monitor=None, stop_event=None) -> dict:
         """Generative fine-tuning by the up-down (contrastive wake-sleep) algorithm.
 
         Per minibatch: a wake pass updates only the generative weights G, g; CD-k at the
@@ -319,6 +376,8 @@ class DBN(keras.Model):
                 reconstruction cost after each epoch.
             monitor: optional ``(images, labels)`` also measured after each epoch (e.g. a
                 validation set); its error goes to ``history["monitor_error_pct"]``.
+            stop_event: a :class:`threading.Event`; once set, training ends within 20
+                minibatches and the part-epoch is the history's last entry.
 
         Returns:
             The history: ``reconstruction_cost`` (nats per image: the data against
@@ -359,7 +418,10 @@ class DBN(keras.Model):
                     chunk = full[first:first + per_call]
                     trainer.run(data, target_tensor, tf.constant(chunk))
                     bar.update(len(chunk))
-                if n_full * batch_size < len(pixels):
+                    if stop_event is not None and stop_event.is_set():
+                        break
+                stopping = stop_event is not None and stop_event.is_set()
+                if n_full * batch_size < len(pixels) and not stopping:
                     trainer.run(data, target_tensor, tf.constant(order[n_full * batch_size:][np.newaxis]
                                                                  .astype(np.int32)))
                     bar.update(1)
@@ -374,8 +436,8 @@ class DBN(keras.Model):
                 if history["train_error_pct"]:
                     postfix["train error %"] = f"{history['train_error_pct'][-1]:.2f}"
                 bar.set_postfix(postfix)
-                if any([bool(callback(self, epoch, history)) for callback in callbacks]):
-                    history["stopped_early"] = epoch + 1 < num_epochs
+                if any([bool(callback(self, epoch, history)) for callback in callbacks]) or stopping:
+                    history["stopped_early"] = epoch + 1 < num_epochs or stopping
                     break
         return history
 

@@ -260,3 +260,48 @@ def ais_log_likelihood(rbm, v, result: AISResult, batch_size: int = 1000) -> flo
     v = np.asarray(v, np.float32)
     free = [rbm.free_energy(v[i:i + batch_size]).numpy() for i in range(0, len(v), batch_size)]
     return float(-np.mean(np.concatenate(free)) - result.log_z)
+
+
+# ----------------------------------------------------------------------- generated digits
+
+
+@dataclasses.dataclass
+class SampleReading:
+    """How a classifier reads class-conditional samples (see :func:`conditional_sample_accuracy`).
+
+    Attributes:
+        accuracy_pct: the share of digits read as the class clamped when they were made.
+        per_class_pct: that share for each class.
+        mean_ink: the mean pixel probability of the digits (faint or blank ones lower it).
+        labels, predicted: the clamped classes and what the classifier read.
+    """
+
+    accuracy_pct: float
+    per_class_pct: list
+    mean_ink: float
+    labels: np.ndarray
+    predicted: np.ndarray
+
+
+def conditional_sample_accuracy(dbn, classify, per_class: int = 100, gibbs_steps: int = 1000,
+                                number_classes: int = 10) -> SampleReading:
+    """Generate ``per_class`` digits of every class and ask ``classify`` what they are.
+
+    A generative model of labelled digits should make digits that a good classifier reads
+    as the class that was clamped; the share that are is a crude but telling measure of
+    its class-conditional distributions (it says nothing about their variety).
+
+    Args:
+        dbn: a labelled :class:`~dbn_course.dbn.DBN`.
+        classify: maps (n, 784) pixel probabilities to integer labels, e.g.
+            :func:`dbn_course.pretrained.classify`.
+        per_class: digits per class.
+        gibbs_steps: Gibbs sweeps at the top before the down pass.
+        number_classes: the classes 0 .. number_classes - 1.
+    """
+    wanted = np.repeat(np.arange(number_classes), per_class)
+    images, _ = dbn.generate(labels=wanted, gibbs_steps=gibbs_steps)
+    predicted = np.asarray(classify(images))
+    per_class_pct = [100.0 * float(np.mean(predicted[wanted == k] == k)) for k in range(number_classes)]
+    return SampleReading(accuracy_pct=100.0 * float(np.mean(predicted == wanted)), per_class_pct=per_class_pct,
+                         mean_ink=float(np.mean(images)), labels=wanted, predicted=predicted)

@@ -7,13 +7,47 @@ on any figure computed on the bundled subset rather than the full data set.
 
 from __future__ import annotations
 
+import io
 import math
+import threading
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from . import data
+
+
+def subplots(nrows: int = 1, ncols: int = 1, **kwargs):
+    """``plt.subplots``, except that off the main thread the figure bypasses pyplot.
+
+    pyplot keeps global state that is not thread-safe, and the notebook's inline backend
+    shows every pyplot figure still open when a cell ends -- so a figure drawn by a panel
+    training in the background could land in whatever cell the learner runs meanwhile.
+    A bare :class:`~matplotlib.figure.Figure` avoids both; the panels render it to PNG.
+    """
+    if threading.current_thread() is threading.main_thread():
+        return plt.subplots(nrows, ncols, **kwargs)
+    squeeze = kwargs.pop("squeeze", True)
+    fig = Figure(figsize=kwargs.pop("figsize", None))
+    return fig, fig.subplots(nrows, ncols, squeeze=squeeze, **kwargs)
+
+
+def new_figure(**kwargs):
+    """An empty figure; off the main thread, one that bypasses pyplot (see :func:`subplots`)."""
+    if threading.current_thread() is threading.main_thread():
+        return plt.figure(**kwargs)
+    return Figure(**kwargs)
+
+
+def to_png(fig, dpi: int = 80) -> bytes:
+    """``fig`` rendered as PNG bytes (for an ``ipywidgets.Image``); the figure is closed."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    if fig.canvas.manager is not None:  # a pyplot figure: let pyplot forget it
+        plt.close(fig)
+    return buffer.getvalue()
 
 
 def stamp_source(fig, source: "data.MNISTSource | None" = None):
@@ -76,7 +110,7 @@ def image_grid(images, labels=None, ncols: int = 10, title: str | None = None, c
     ncols = min(ncols, n)
     nrows = math.ceil(n / ncols)
     label_room = 0.25 if labels is not None else 0.0
-    fig, axes = plt.subplots(nrows, ncols, squeeze=False,
+    fig, axes = subplots(nrows, ncols, squeeze=False,
                              figsize=(ncols * cell_size, nrows * (cell_size + label_room) + (0.4 if title else 0.1)))
     for index, ax in enumerate(axes.flat):
         ax.set_axis_off()
@@ -110,7 +144,7 @@ def plot_costs(history: dict, ax=None, label: str | None = None):
     """The reconstruction cost per epoch from a training history (see ``train_rbm``)."""
     costs = history["reconstruction_cost"]
     if ax is None:
-        fig, ax = plt.subplots(figsize=(5, 3))
+        fig, ax = subplots(figsize=(5, 3))
     epochs = np.arange(1, len(costs) + 1)
     ax.plot(epochs, costs, marker="o", label=label)
     ax.set_xlabel("epoch")
@@ -151,7 +185,7 @@ def plot_energies(energies, ax=None, title: str = "energy during recall"):
     """Energy after each sweep, one line per recalled state (rows of ``energies``)."""
     energies = np.atleast_2d(np.asarray(energies, dtype=np.float64))
     if ax is None:
-        fig, ax = plt.subplots(figsize=(4.5, 3))
+        fig, ax = subplots(figsize=(4.5, 3))
     for row in energies:
         ax.plot(np.arange(len(row)), row, marker=".", alpha=0.8)
     ax.set_xlabel("sweep")
@@ -170,7 +204,7 @@ def compare_distributions(exact, sampled, ax=None, title: str | None = None, max
         raise ValueError(f"distributions of different sizes: {exact.shape} and {sampled.shape}")
     n = min(len(exact), max_states)
     if ax is None:
-        fig, ax = plt.subplots(figsize=(8, 2.8))
+        fig, ax = subplots(figsize=(8, 2.8))
     x = np.arange(n)
     ax.bar(x - 0.2, exact[:n], width=0.4, label="exact", color="0.25")
     ax.bar(x + 0.2, sampled[:n], width=0.4, label="sampled", color="tab:orange")
@@ -186,7 +220,7 @@ def compare_distributions(exact, sampled, ax=None, title: str | None = None, max
 def plot_layer_costs(histories, ax=None, title: str = "greedy pretraining, layer by layer"):
     """Each layer's reconstruction cost per epoch, one line per layer (histories of ``DBN.pretrain``)."""
     if ax is None:
-        fig, ax = plt.subplots(figsize=(5, 3))
+        fig, ax = subplots(figsize=(5, 3))
     for index, history in enumerate(histories, start=1):
         costs = history["reconstruction_cost"]
         ax.plot(np.arange(1, len(costs) + 1), costs, marker="o", label=f"layer {index}")
@@ -204,7 +238,7 @@ def plot_error_curves(curves: dict, ax=None, title: str | None = "test error dur
                       xlabel: str = "epoch"):
     """Error (%) per epoch, one line per named curve, on a log scale."""
     if ax is None:
-        fig, ax = plt.subplots(figsize=(5.5, 3.2))
+        fig, ax = subplots(figsize=(5.5, 3.2))
     for name, errors in curves.items():
         ax.plot(np.arange(1, len(errors) + 1), errors, marker="o", markersize=3, label=name)
     ax.set_xlabel(xlabel)

@@ -345,7 +345,9 @@ class RBM(keras.layers.Layer):
         return self._trainer
 
     def _training_config(self):
-        return (self.learning_rate, self.cd_steps, self.persistent, self.momentum, self.weight_decay)
+        # The learning rate is an argument of each compiled call, not part of the compiled
+        # update: a schedule may change it between epochs without resetting PCD's chains.
+        return (self.cd_steps, self.persistent, self.momentum, self.weight_decay)
 
     def fit(self, data, num_epochs: int = 10, batch_size: int = 100, **kwargs) -> dict:
         """Train on ``data``; see :func:`train_rbm` for the arguments and the history returned."""
@@ -393,22 +395,23 @@ class _CDTrainer:
             self.chains = tf.Variable(rbm._bernoulli(rbm._hidden_probabilities(first)), trainable=False)
         rows = self.chains.shape[0] if rbm.persistent else batch_indices.shape[1]
         noise_h, noise_v = self._noise(tf.constant([batch_indices.shape[0], rbm.cd_steps, rows]))
-        self._run(data, batch_indices, tf.constant(scale, tf.float32), noise_h, noise_v)
+        self._run(data, batch_indices, tf.constant(scale, tf.float32), tf.constant(rbm.learning_rate, tf.float32),
+                  noise_h, noise_v)
 
     def _draw_noise(self, shape):
         rbm = self.rbm
         return (rbm.sampler.uniform(tf.concat([shape, [rbm.number_hidden_units]], 0)),
                 rbm.sampler.uniform(tf.concat([shape, [rbm.number_visible_units]], 0)))
 
-    def _run_batches(self, data, batch_indices, scale, noise_h, noise_v):
+    def _run_batches(self, data, batch_indices, scale, learning_rate, noise_h, noise_v):
         for i in tf.range(tf.shape(batch_indices)[0]):
             v0 = tf.cast(tf.gather(data, batch_indices[i]), tf.float32) * scale
-            self._update(v0, noise_h[i], noise_v[i])
+            self._update(v0, learning_rate, noise_h[i], noise_v[i])
 
-    def _update(self, v0, noise_h, noise_v):
+    def _update(self, v0, learning_rate, noise_h, noise_v):
         """One CD-k / PCD-k update; ``noise_h[j]`` and ``noise_v[j]`` drive the samples of sweep j."""
         rbm = self.rbm
-        learning_rate, cd_steps, persistent, momentum, weight_decay = self.config
+        cd_steps, persistent, momentum, weight_decay = self.config
         h_data = rbm._hidden_probabilities(v0)
         # CD starts the chain from h ~ p(h | data); PCD continues its persistent chains.
         h = self.chains.value() if persistent else tf.cast(noise_h[0] < h_data, tf.float32)
@@ -476,7 +479,7 @@ def _dataset_epoch(trainer, dataset):
 def train_rbm(rbm: RBM, data, num_epochs: int = 10, batch_size: int = 100, *, tolerance: float | None = None,
               shuffle: bool = True, shuffle_buffer: int = 10_000, map_fn=None, seed: int | None = None,
               monitor_size: int = 2000, progress: bool = True, callbacks=(),
-              description: str = "RBM training") -> dict:
+              description: str = "RBM training", stop_event=None) -> dict:
     """Train an RBM by CD-k or PCD-k on every minibatch of every epoch.
 
     Args:
@@ -498,6 +501,9 @@ def train_rbm(rbm: RBM, data, num_epochs: int = 10, batch_size: int = 100, *, to
         callbacks: functions ``f(rbm, epoch, history)`` called after each epoch; one that
             returns True stops training.
         description: the progress bar's label.
+        stop_event: a :class:`threading.Event` another thread may set (a panel's Stop
+            button): training then ends within a few dozen minibatches, mid-epoch if need
+            be, and the history records the part-epoch as its last entry.
 
     Returns:
         The history: ``{"reconstruction_cost": [...], "epoch_seconds": [...]}``, one entry
@@ -545,6 +551,8 @@ def train_rbm(rbm: RBM, data, num_epochs: int = 10, batch_size: int = 100, *, to
             start = time.perf_counter()
             for done in epoch():
                 bar.update(done)
+                if stop_event is not None and stop_event.is_set():
+                    break
             history["epoch_seconds"].append(time.perf_counter() - start)
             _check_finite(rbm, index)
             cost = float(rbm.reconstruction_cost(monitor))
@@ -554,8 +562,8 @@ def train_rbm(rbm: RBM, data, num_epochs: int = 10, batch_size: int = 100, *, to
             costs = history["reconstruction_cost"]
             if tolerance is not None and len(costs) > 1 and abs(costs[-2] - costs[-1]) <= tolerance:
                 stop = True
-            if stop:
-                history["stopped_early"] = index + 1 < num_epochs
+            if stop or (stop_event is not None and stop_event.is_set()):
+                history["stopped_early"] = index + 1 < num_epochs or (stop_event is not None and stop_event.is_set())
                 break
     return history
 

@@ -261,3 +261,42 @@ def test_loading_something_else_is_rejected(tmp_path):
     with pytest.raises(ValueError, match="not a DBN"):
         load_dbn(tmp_path / "other.keras")
     assert isinstance(keras.saving.load_model(tmp_path / "other.keras"), keras.Sequential)
+
+
+# ----------------------------------------------------------------------- stopping and refining
+
+
+def test_a_stop_request_ends_pretraining_up_down_and_backprop_within_the_first_block(mnist_subset):
+    import threading
+
+    from dbn_course.classifier import fine_tune
+
+    images, labels = mnist_subset
+    stop = threading.Event()
+    stop.set()
+    dbn = DBN(small_params((784, 16, 16, 32)), num_epochs=5, batch_size=10, number_label_units=10, seed=0)
+    histories = dbn.pretrain(images, labels, progress=False, monitor_size=100, stop_event=stop)
+    assert len(histories) == 1 and len(histories[0]["epoch_seconds"]) == 1 and histories[0]["stopped_early"]
+    history = dbn.up_down(images, labels, num_epochs=5, batch_size=10, progress=False, monitor_size=100,
+                          stop_event=stop)
+    assert len(history["epoch_seconds"]) == 1 and history["stopped_early"]
+    tuned = fine_tune(dbn.to_classifier(seed=0), images, labels, epochs=5, batch_size=10, stop_event=stop)
+    assert len(tuned["loss"]) == 1
+
+
+def test_refining_the_top_level_changes_only_the_top_and_decays_its_learning_rate(pretrained, mnist_subset):
+    images, labels = mnist_subset
+    dbn = DBN.from_config(pretrained[0].get_config())
+    dbn.set_weights(pretrained[0].get_weights())
+    top = dbn.top
+    settings = (top.learning_rate, top.cd_steps, top.persistent)
+    before = snapshot(dbn)
+    rates = []
+    history = dbn.refine_top_level(images, labels, num_epochs=4, learning_rate=0.002, cd_steps=2, progress=False,
+                                   monitor_size=200, callbacks=[lambda rbm, epoch, h: rates.append(rbm.learning_rate)])
+    assert changed(before, dbn) == TOP
+    assert len(history["reconstruction_cost"]) == 4
+    # The schedule runs first: after epoch e (from 0), the next epoch's rate 0.002 * (1 - (e + 1) / 4).
+    np.testing.assert_allclose(rates[:3], [0.0015, 0.001, 0.0005])
+    assert (top.learning_rate, top.cd_steps, top.persistent) == settings
+    assert dbn.error_pct(images[:500], labels[:500]) < 60

@@ -9,7 +9,7 @@ from dbn_course.dbn import DBN
 
 @pytest.fixture(scope="module")
 def shipped():
-    return pretrained.load_dbn(), pretrained.load_classifier(), pretrained.metadata()
+    return pretrained.load_dbn("up_down"), pretrained.load_classifier(), pretrained.metadata()
 
 
 def test_the_shipped_models_have_the_papers_architecture(shipped):
@@ -27,6 +27,18 @@ def test_the_shipped_weights_classify_the_full_test_set_at_their_recorded_error(
     assert classifier.error_pct(model, images, labels) == pytest.approx(metadata["classifier_test_error_pct"],
                                                                         abs=0.011)
     assert dbn.error_pct(images, labels) == pytest.approx(metadata["dbn_updown_test_error_pct"], abs=0.011)
+    refined = pretrained.load_dbn()
+    assert refined.error_pct(images, labels) == pytest.approx(metadata["dbn_top_level_pcd_test_error_pct"],
+                                                              abs=0.011)
+
+
+def test_the_refined_top_level_replaces_only_the_top_rbm(shipped):
+    up_down, refined = shipped[0], pretrained.load_dbn("pcd")
+    for before, after in zip(up_down.weights, refined.weights):
+        same = np.array_equal(before.numpy(), after.numpy())
+        assert same == (not before.path.split("/")[-2] == up_down.top.name), before.path
+    with pytest.raises(ValueError, match="top_level"):
+        pretrained.load_dbn("cd")
 
 
 def test_the_shipped_classifier_reads_the_bundled_test_digits(shipped):
@@ -68,3 +80,6 @@ def test_the_reproduction_script_runs_its_shrunken_recipe(tmp_path):
     assert 0 <= metadata["classifier_test_error_pct"] <= 100
     loaded = pretrained.load_float16(tmp_path / "mnist_dbn.npz")
     assert isinstance(loaded, DBN) and loaded.layer_sizes == [784, 64, 64, 128]
+    refined = pretrained.load_dbn("pcd", tmp_path)
+    assert not np.array_equal(refined.top.W.numpy(), loaded.top.W.numpy())
+    assert 0 <= metadata["dbn_top_level_pcd_test_error_pct"] <= 100

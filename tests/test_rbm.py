@@ -227,7 +227,8 @@ def deterministic_update(rbm, v0, steps=1):
     for _ in range(steps):
         noise_h = tf.zeros((1, rbm.cd_steps, len(v0), rbm.number_hidden_units))
         noise_v = tf.zeros((1, rbm.cd_steps, len(v0), rbm.number_visible_units))
-        trainer._run(tf.constant(v0), tf.range(len(v0))[tf.newaxis], tf.constant(1.0), noise_h, noise_v)
+        trainer._run(tf.constant(v0), tf.range(len(v0))[tf.newaxis], tf.constant(1.0),
+                     tf.constant(rbm.learning_rate, tf.float32), noise_h, noise_v)
 
 
 @pytest.mark.parametrize("momentum, weight_decay", [(0.0, 0.0), (0.0, 0.01), (0.5, 0.0)])
@@ -356,3 +357,39 @@ def test_a_short_mnist_run_lowers_the_reconstruction_cost():
     history = train_rbm(rbm, images, num_epochs=1, batch_size=100, seed=0, progress=False)
     assert initial == pytest.approx(784 * math.log(2), rel=0.01)
     assert history["reconstruction_cost"][-1] < 160.0
+
+
+def test_learning_rate_changes_between_epochs_keep_the_persistent_chains():
+    """A schedule lowers the learning rate from a callback; PCD's chains and momentum carry on."""
+    rbm = tiny_rbm(seed=3, learning_rate=0.1, persistent=True, momentum=0.5)
+    data = (np.random.default_rng(0).random((40, rbm.number_visible_units)) < 0.5).astype(np.float32)
+    seen = []
+
+    def halve(model, epoch, history):
+        seen.append(model.trainer)
+        model.learning_rate /= 2
+
+    train_rbm(rbm, data, num_epochs=3, batch_size=10, progress=False, callbacks=[halve], seed=0)
+    assert seen[0] is seen[1] is seen[2]
+    before = rbm.W.numpy().copy()
+    rbm.learning_rate = 1e-30  # a negligible step: W barely moves, although momentum still carries
+    rbm.trainer.velocity[0].assign(tf.zeros_like(rbm.W))
+    train_rbm(rbm, data, num_epochs=1, batch_size=10, progress=False, seed=1)
+    np.testing.assert_allclose(rbm.W.numpy(), before, atol=1e-6)
+
+
+def test_a_stop_request_ends_training_mid_epoch():
+    import threading
+
+    rbm = tiny_rbm(seed=2, learning_rate=0.05)
+    data = (np.random.default_rng(0).random((2000, rbm.number_visible_units)) < 0.5).astype(np.float32)
+    stop = threading.Event()
+    stop.set()
+    history = train_rbm(rbm, data, num_epochs=5, batch_size=1, progress=False, stop_event=stop, seed=0)
+    assert len(history["epoch_seconds"]) == 1 and history["stopped_early"]
+    assert np.isfinite(history["reconstruction_cost"][0])
+    whole_epoch = tiny_rbm(seed=2, learning_rate=0.05)
+    train_rbm(whole_epoch, data, num_epochs=1, batch_size=1, progress=False, seed=0)
+    untrained = tiny_rbm(seed=2).W.numpy()
+    moved, moved_whole = (np.abs(m.W.numpy() - untrained).sum() for m in (rbm, whole_epoch))
+    assert 0 < moved < moved_whole  # some updates ran, not the whole epoch's 2,000

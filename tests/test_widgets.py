@@ -1,9 +1,31 @@
-"""The RBM panel, driven as a learner would drive it: move sliders, press Train."""
+"""The panels, driven as a learner would drive them: move sliders, press Train, press Stop.
+
+Train runs in a background thread, as in a notebook; the tests wait for it to end.
+"""
+
+import threading
+import time
 
 import numpy as np
 import pytest
 
 from dbn_course import data, plotting, widgets
+from dbn_course.widgets import rbm_panel
+
+TIMEOUT_S = 120
+
+
+def press_train(panel):
+    """Press Train and wait for the background run to finish."""
+    panel.train_button.click()
+    assert panel.wait(TIMEOUT_S), "training did not finish"
+
+
+def wait_until(condition, timeout=TIMEOUT_S):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
 
 
 @pytest.fixture(scope="module")
@@ -42,14 +64,48 @@ def test_moving_sliders_and_pressing_train_retrains_with_the_new_settings(images
     panel.learning_rate.value = 0.01
     panel.epochs.value = 2
     panel.persistent.value = True
-    panel.train_button.click()
+    panel.batch_size.value = 50
+    press_train(panel)
     rbm = panel.rbm
     assert rbm is not first
     assert (rbm.number_hidden_units, rbm.cd_steps, rbm.persistent) == (20, 3, True)
     assert rbm.learning_rate == pytest.approx(0.01)
     assert len(panel.history["reconstruction_cost"]) == 2
-    assert panel.redraws == 2 and drawn[-1] == (784, 20)
-    assert not panel.train_button.disabled
+    assert panel.redraws >= 2 and drawn[-1] == (784, 20)  # live redraws during the run, then the final one
+    assert not panel.train_button.disabled and panel.stop_button.disabled
+    assert bytes(panel.costs_view.value).startswith(b"\x89PNG")
+
+
+def test_train_button_returns_at_once_and_stop_keeps_the_model_trained_so_far(images):
+    panel = widgets.RBMPanel(images, hidden_units=12, epochs=1)
+    panel.epochs.value = 50
+    panel.train_button.click()  # the kernel's thread is free again at once
+    assert panel.training and panel.train_button.disabled and not panel.stop_button.disabled
+    wait_until(lambda: panel.progress.value >= 2)
+    panel.stop_button.click()
+    assert panel.wait(TIMEOUT_S)
+    assert 2 <= len(panel.history["reconstruction_cost"]) < 50 and panel.history["stopped_early"]
+    assert panel.status.value.startswith("stopped after") and "of 50 epochs" in panel.status.value
+    assert panel.rbm is not None and np.isfinite(panel.rbm.W.numpy()).all()
+    assert not panel.train_button.disabled and panel.stop_button.disabled and not panel.training
+
+
+def test_a_second_train_during_a_run_is_ignored(images):
+    panel = widgets.RBMPanel(images, hidden_units=12, epochs=40, train_now=False)
+    assert panel.train(background=True)
+    assert not panel.train(background=True)
+    panel.stop()
+    assert panel.wait(TIMEOUT_S)
+
+
+def test_live_redraws_do_not_change_the_trained_model(images, monkeypatch):
+    """Mid-run redraws sample fantasies; the model must be the one a headless run gives."""
+    headless = widgets.RBMPanel(images, hidden_units=12, epochs=3, persistent=True)
+    monkeypatch.setattr(widgets.RBMPanel, "live_interval", 0.0)
+    live = widgets.RBMPanel(images, hidden_units=12, epochs=3, persistent=True, train_now=False)
+    press_train(live)
+    assert live.redraws == 3  # after epochs 1 and 2, and at the end (epoch 3's drawing is the final one)
+    np.testing.assert_array_equal(live.rbm.W.numpy(), headless.rbm.W.numpy())
 
 
 def test_a_failed_run_is_reported_in_the_panel(images, monkeypatch):
@@ -58,8 +114,8 @@ def test_a_failed_run_is_reported_in_the_panel(images, monkeypatch):
     def diverge(*args, **kwargs):
         raise ArithmeticError("weights became NaN")
 
-    monkeypatch.setattr(widgets, "train_rbm", diverge)
-    panel.train_button.click()
+    monkeypatch.setattr(rbm_panel, "train_rbm", diverge)
+    press_train(panel)
     assert panel.rbm is None and "weights became NaN" in panel.status.value
     assert not panel.train_button.disabled
 
@@ -82,6 +138,21 @@ def test_hopfield_panel_redraws_when_a_control_moves():
     assert panel.redraws == 4 and panel.result.states.shape == (5, 64)
     panel.corruption.value = 0.5
     assert panel.redraws == 5
+
+
+def test_hopfield_panel_steps_through_the_recall():
+    from dbn_course import hopfield
+
+    patterns = hopfield.random_patterns(6, 64, seed=0)
+    panel = widgets.HopfieldPanel(patterns, image_shape=(8, 8), n_patterns=3, corruption=0.3)
+    last = panel.result.sweeps
+    assert last >= 1 and panel.sweep.value == last and panel.sweep.max == panel.play.max == last
+    drawn = panel.redraws
+    panel.sweep.value = 0
+    assert panel.redraws == drawn + 1 and bytes(panel.view.value).startswith(b"\x89PNG")
+    np.testing.assert_array_equal(panel.result.trajectory[0], panel.probes)
+    panel.n_patterns.value = 1  # recall again: the slider jumps to the new last sweep, one drawing
+    assert panel.redraws == drawn + 2 and panel.sweep.value == panel.result.sweeps
 
 
 def test_boltzmann_panel_resamples_at_the_new_temperature():
@@ -117,13 +188,15 @@ def test_dbn_panel_retrains_with_the_new_sliders_and_up_down(labelled, drawn):
     panel.hidden_1.value, panel.top_units.value = 48, 80
     panel.cd_steps.value, panel.learning_rate.value = 2, 0.02
     panel.epochs.value, panel.up_down_epochs.value = 2, 1
-    panel.train_button.click()
+    panel.persistent.value = True
+    press_train(panel)
     dbn = panel.dbn
     assert dbn is not first and dbn.layer_sizes == [784, 48, 32, 80]
     assert dbn.rbms[0].cd_steps == 2 and dbn.rbms[0].learning_rate == pytest.approx(0.02)
+    assert dbn.rbms[0].persistent
     assert len(panel.histories[0]["reconstruction_cost"]) == 2 and len(panel.up_down_history["epoch_seconds"]) == 1
     assert panel.progress.value == panel.progress.max == 7
-    assert panel.redraws == 2 and drawn[-1] == (784, 48)
+    assert panel.redraws == 2 and drawn[-1] == (784, 48)  # mid-run, only the cost curves are redrawn
 
 
 def test_dbn_panel_generate_redraws_only_the_samples(labelled, monkeypatch):
@@ -137,12 +210,47 @@ def test_dbn_panel_generate_redraws_only_the_samples(labelled, monkeypatch):
     assert clamped == [[7] * 10] and panel.redraws == 1
 
 
+def test_dbn_panel_stopped_during_pretraining_keeps_the_layers_trained(labelled):
+    images, labels, test = labelled
+    panel = widgets.DBNPanel(images, labels, test, hidden_units=(32, 32, 64), epochs=30, train_now=False)
+    panel.train_button.click()
+    assert panel.generate_button.disabled or not panel.training  # no sampling from a model in training
+    wait_until(lambda: panel.progress.value >= 2)
+    panel.stop()
+    assert panel.wait(TIMEOUT_S)
+    assert panel.dbn is not None and len(panel.histories) == 1 and panel.histories[0]["stopped_early"]
+    assert panel.status.value.startswith("stopped after") and not panel.generate_button.disabled
+
+
 def test_fine_tune_panel_compares_pretrained_and_random_weights(labelled):
     images, labels, test = labelled
     panel = widgets.FineTunePanel(images, labels, test, hidden_units=(32, 32, 64), pretrain_epochs=1,
                                   fine_tune_epochs=1)
     assert set(panel.curves) == {"pretrained", "random init"} and panel.redraws == 1
     panel.pretrain_epochs.value, panel.fine_tune_epochs.value = 0, 2
-    panel.train_button.click()
+    press_train(panel)
     assert set(panel.curves) == {"random init"} and len(panel.curves["random init"]) == 2
     assert panel.progress.value == panel.progress.max == 2 and panel.redraws == 2
+
+
+def test_fine_tune_panel_stops_between_minibatches(labelled):
+    images, labels, test = labelled
+    panel = widgets.FineTunePanel(images, labels, test, hidden_units=(32, 32, 64), pretrain_epochs=0,
+                                  fine_tune_epochs=30, train_now=False)
+    panel.train_button.click()
+    wait_until(lambda: panel.progress.value >= 1)
+    panel.stop()
+    assert panel.wait(TIMEOUT_S)
+    assert 1 <= len(panel.curves["random init"]) < 30 and panel.status.value.startswith("stopped after")
+
+
+def test_figures_drawn_off_the_main_thread_bypass_pyplot():
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    made = []
+    thread = threading.Thread(target=lambda: made.append(plotting.image_grid(np.zeros((4, 784)))))
+    thread.start()
+    thread.join()
+    assert plt.get_fignums() == before and made[0].canvas.manager is None
+    assert plotting.to_png(made[0]).startswith(b"\x89PNG")

@@ -1,10 +1,13 @@
 """Trained models shipped with the course, so a learner sees good samples without a long wait.
 
 ``mnist_dbn.npz`` holds the benchmark's DBN (784-500-500-2000 with 10 label units,
-greedily pretrained, then fine-tuned by up-down) and ``mnist_classifier.npz`` the
-784-500-500-2000-10 network fine-tuned from it by backpropagation. Weights are stored as
-float16 (half the size; the test errors in ``metadata.json`` are measured with the
-float16 weights). ``reproduce.py`` beside them trains both again; ``README.md`` says how.
+greedily pretrained, then fine-tuned by up-down), ``mnist_dbn_top_level_pcd.npz`` its
+top-level RBM after a further minute of persistent CD
+(:meth:`~dbn_course.dbn.DBN.refine_top_level`), and ``mnist_classifier.npz`` the
+784-500-500-2000-10 network fine-tuned from the DBN by backpropagation. Weights are
+stored as float16 (half the size; the test errors in ``metadata.json`` are measured with
+the float16 weights). ``reproduce.py`` beside them trains all three again; ``README.md``
+says how.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import numpy as np
 
 FOLDER = Path(__file__).resolve().parent
 DBN_FILE = FOLDER / "mnist_dbn.npz"
+TOP_LEVEL_FILE = FOLDER / "mnist_dbn_top_level_pcd.npz"
+TOP_LEVELS = ("pcd", "up_down")
 CLASSIFIER_FILE = FOLDER / "mnist_classifier.npz"
 METADATA_FILE = FOLDER / "metadata.json"
 
@@ -52,9 +57,34 @@ def metadata() -> dict:
     return json.loads(METADATA_FILE.read_text())
 
 
-def load_dbn():
-    """The shipped generative DBN (a fresh copy each call)."""
-    return load_float16(DBN_FILE)
+def save_top_level(dbn, path) -> None:
+    """Save the top-level RBM's weights W, b, c of ``dbn`` as float16 (the rest is in the DBN's file)."""
+    top = dbn.top
+    np.savez_compressed(path, **{name: np.asarray(var.numpy(), np.float16)
+                                 for name, var in zip("Wbc", (top.W, top.b, top.c))})
+
+
+def load_dbn(top_level: str = "pcd", folder=FOLDER):
+    """The shipped generative DBN (a fresh copy each call).
+
+    Args:
+        top_level: ``"pcd"`` -- the top level after its persistent-CD refinement, whose
+            class-conditional samples are far better -- or ``"up_down"``, the DBN exactly
+            as up-down fine-tuning left it.
+        folder: where the files are (another run of ``reproduce.py``, say).
+    """
+    if top_level not in TOP_LEVELS:
+        raise ValueError(f"top_level must be one of {TOP_LEVELS}, got {top_level!r}")
+    folder = Path(folder)
+    dbn = load_float16(folder / DBN_FILE.name)
+    if top_level == "pcd":
+        top = dbn.top
+        with np.load(folder / TOP_LEVEL_FILE.name) as stored:
+            for name, var in zip("Wbc", (top.W, top.b, top.c)):
+                if stored[name].shape != tuple(var.shape):
+                    raise ValueError(f"{TOP_LEVEL_FILE.name} does not fit the DBN in {DBN_FILE.name}")
+                var.assign(stored[name].astype(np.float32))
+    return dbn
 
 
 def load_classifier():

@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 
 from .. import classifier
 from ..dbn import DBN
-from . import CLASSIFIER_FILE, DBN_FILE, FOLDER, METADATA_FILE, save_float16
+from . import CLASSIFIER_FILE, DBN_FILE, FOLDER, METADATA_FILE, TOP_LEVEL_FILE, save_float16
 
 RECIPE = {
     "layer_sizes": [784, 500, 500, 2000],
@@ -36,6 +36,7 @@ RECIPE = {
     "backprop": {"epochs": 120, "batch_size": 100, "learning_rate": 0.1, "momentum": 0.9, "dropout": 0.5,
                  "input_dropout": 0.2, "schedule": "cosine decay to 0"},
     "up_down": {"minutes": 15.0, "batch_size": 100, "learning_rate": 0.02, "top_gibbs_steps": [3, 6, 10]},
+    "top_level_pcd": {"epochs": 15, "learning_rate": 0.001, "cd_steps": 1},
 }
 
 
@@ -46,6 +47,7 @@ def quick_recipe() -> dict:
     recipe["pretraining"]["epochs"] = 1
     recipe["backprop"]["epochs"] = 1
     recipe["up_down"]["minutes"] = 0.05
+    recipe["top_level_pcd"]["epochs"] = 1
     return recipe
 
 
@@ -122,21 +124,36 @@ def up_down(dbn: DBN, images, labels, recipe: dict = RECIPE, progress: bool = Tr
     return record
 
 
-def write_pretrained(dbn: DBN, model: keras.Model, test_images, test_labels, recipe: dict, facts: dict,
-                     folder: Path = FOLDER) -> dict:
-    """Save both models as float16 and ``metadata.json`` with the test errors of the saved weights."""
-    from . import load_float16
+def refine_top_level(dbn: DBN, images, labels, recipe: dict = RECIPE, progress: bool = True) -> float:
+    """Persistent CD for the top level, by the recipe (see :meth:`DBN.refine_top_level`); returns the seconds."""
+    settings = recipe["top_level_pcd"]
+    start = time.perf_counter()
+    dbn.refine_top_level(images, labels, num_epochs=settings["epochs"], learning_rate=settings["learning_rate"],
+                         cd_steps=settings["cd_steps"], progress=progress)
+    return time.perf_counter() - start
+
+
+def write_pretrained(dbn: DBN, model: keras.Model, refined: DBN, test_images, test_labels, recipe: dict,
+                     facts: dict, folder: Path = FOLDER) -> dict:
+    """Save the up-down DBN, the refined top level and the classifier as float16, and ``metadata.json``.
+
+    ``refined`` is ``dbn`` after :func:`refine_top_level` (only its top level is saved).
+    The test errors in the metadata are measured with the saved float16 weights.
+    """
+    from . import load_dbn, load_float16, save_top_level
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    dbn_path, model_path = folder / DBN_FILE.name, folder / CLASSIFIER_FILE.name
-    save_float16(dbn, dbn_path)
+    model_path = folder / CLASSIFIER_FILE.name
+    save_float16(dbn, folder / DBN_FILE.name)
+    save_top_level(refined, folder / TOP_LEVEL_FILE.name)
     save_float16(model, model_path)
-    stored_dbn, stored_model = load_float16(dbn_path), load_float16(model_path)
+    stored_model = load_float16(model_path)
     metadata = {
         "date": datetime.date.today().isoformat(),
         "recipe": recipe,
-        "dbn_updown_test_error_pct": stored_dbn.error_pct(test_images, test_labels),
+        "dbn_updown_test_error_pct": load_dbn("up_down", folder).error_pct(test_images, test_labels),
+        "dbn_top_level_pcd_test_error_pct": load_dbn("pcd", folder).error_pct(test_images, test_labels),
         "classifier_test_error_pct": classifier.error_pct(stored_model, test_images, test_labels),
         "test_examples": int(len(test_labels)),
         **facts,
@@ -163,9 +180,13 @@ def main() -> None:
                               input_dropout=recipe["backprop"]["input_dropout"], seed=recipe["seed"])
     _, backprop_s = backprop(model, images, labels, recipe)
     up_down_record = up_down(dbn, images, labels, recipe)
+    refined = dbn.clone()
+    refine_s = refine_top_level(refined, images, labels, recipe)
     facts = {"data": data.current_source().describe(), "pretraining_s": pretrain_s, "backprop_s": backprop_s,
-             "up_down_epochs": up_down_record["epochs"][-1] if up_down_record["epochs"] else 0}
-    print(json.dumps(write_pretrained(dbn, model, test_images, test_labels, recipe, facts, args.out), indent=2))
+             "up_down_epochs": up_down_record["epochs"][-1] if up_down_record["epochs"] else 0,
+             "top_level_pcd_s": refine_s}
+    print(json.dumps(write_pretrained(dbn, model, refined, test_images, test_labels, recipe, facts, args.out),
+                     indent=2))
 
 
 if __name__ == "__main__":
