@@ -239,17 +239,18 @@ def ais_log_partition(rbm, base_biases, n_runs: int = 100, betas=None, seed: int
 
 @tf.function(reduce_retracing=True)
 def _ais_runs(W, b, c, base, betas, generator, n_runs):
-    def log_p_star(v, beta):
-        return ((1.0 - beta) * tf.linalg.matvec(v, base) + beta * tf.linalg.matvec(v, b)
-                + tf.reduce_sum(tf.nn.softplus(beta * (tf.matmul(v, W) + c)), axis=1))
-
+    # log p*_beta(v) - log p*_beta'(v) = (beta - beta') (b - b_A)^T v
+    #                                   + sum_j [softplus(beta x_j) - softplus(beta' x_j)],  x = c + v W,
+    # and x also drives the hidden sample: one product with W and one with W^T per step.
     n_visible, n_hidden = tf.shape(W)[0], tf.shape(W)[1]
     v = tf.cast(generator.uniform([n_runs, n_visible]) < tf.sigmoid(base), tf.float32)
     log_w = tf.zeros([n_runs])
     for k in tf.range(1, tf.shape(betas)[0]):
         beta, previous = betas[k], betas[k - 1]
-        log_w += log_p_star(v, beta) - log_p_star(v, previous)
-        h = tf.cast(generator.uniform([n_runs, n_hidden]) < tf.sigmoid(beta * (tf.matmul(v, W) + c)), tf.float32)
+        x = tf.matmul(v, W) + c
+        log_w += ((beta - previous) * tf.linalg.matvec(v, b - base)
+                  + tf.reduce_sum(tf.nn.softplus(beta * x) - tf.nn.softplus(previous * x), axis=1))
+        h = tf.cast(generator.uniform([n_runs, n_hidden]) < tf.sigmoid(beta * x), tf.float32)
         logits = (1.0 - beta) * base + beta * (b + tf.matmul(h, W, transpose_b=True))
         v = tf.cast(generator.uniform([n_runs, n_visible]) < tf.sigmoid(logits), tf.float32)
     return log_w

@@ -75,3 +75,14 @@ def test_python_versions_agree():
     assert binder_python == f"python-{version}"
     requires = Requirement(f"python{pyproject()['requires-python']}").specifier
     assert requires.contains(f"{version}.0")
+
+
+def test_binder_brings_the_widgets_jupyterlab_extension():
+    """Without the extension JupyterLab shows "Loading widget..." and no panel works."""
+    import sys
+    from pathlib import Path
+
+    binder = binder_requirements()
+    assert {"ipywidgets", "jupyterlab", "jupyterlab-widgets"} <= binder.keys()
+    manager = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "@jupyter-widgets" / "jupyterlab-manager"
+    assert (manager / "package.json").is_file(), "jupyterlab_widgets did not install its JupyterLab extension"

@@ -214,8 +214,8 @@ def test_dbn_panel_stopped_during_pretraining_keeps_the_layers_trained(labelled)
     images, labels, test = labelled
     panel = widgets.DBNPanel(images, labels, test, hidden_units=(32, 32, 64), epochs=30, train_now=False)
     panel.train_button.click()
-    assert panel.generate_button.disabled or not panel.training  # no sampling from a model in training
     wait_until(lambda: panel.progress.value >= 2)
+    assert panel.training and panel.generate_button.disabled  # no sampling from a model in training
     panel.stop()
     assert panel.wait(TIMEOUT_S)
     assert panel.dbn is not None and len(panel.histories) == 1 and panel.histories[0]["stopped_early"]
