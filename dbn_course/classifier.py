@@ -121,9 +121,10 @@ def fine_tune(model: keras.Model, images, labels, *, epochs: int = 5, learning_r
         opt = keras.optimizers.Adam(learning_rate)
     else:
         raise ValueError(f"optimizer must be 'sgd' or 'adam', got {optimizer!r}")
-    dataset = training_dataset(images, labels, batch_size, seed)
     if seed is not None:
+        # Before the dataset: its shuffle's order depends on the global seed at creation.
         keras.utils.set_random_seed(seed)
+    dataset = training_dataset(images, labels, batch_size, seed)
     model.compile(opt, "sparse_categorical_crossentropy")
     history = {"loss": [], "test_error_pct": [], "epoch_seconds": []}
     keras_callbacks = [] if stop_event is None else [_StopWhenSet(stop_event)]

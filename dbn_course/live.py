@@ -19,6 +19,7 @@ cell ends. The same :class:`TrainingRun` does both; ``background`` chooses.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 
@@ -103,8 +104,6 @@ class Throttle:
     """
 
     def __init__(self, interval: float = 1.0, clock: Callable[[], float] | None = None):
-        import time
-
         self.interval = interval
         self.clock = clock or time.monotonic
         self._last: float | None = None

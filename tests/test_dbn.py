@@ -300,3 +300,13 @@ def test_refining_the_top_level_changes_only_the_top_and_decays_its_learning_rat
     np.testing.assert_allclose(rates[:3], [0.0015, 0.001, 0.0005])
     assert (top.learning_rate, top.cd_steps, top.persistent) == settings
     assert dbn.error_pct(images[:500], labels[:500]) < 60
+
+
+def test_fine_tuning_is_reproducible_with_a_seed(pretrained, mnist_subset):
+    """The second run in a process shuffles as the first did (the global seed is set before the data)."""
+    from dbn_course.classifier import fine_tune
+
+    images, labels = mnist_subset
+    losses = [fine_tune(pretrained[0].to_classifier(seed=0), images[:600], labels[:600], epochs=2, batch_size=50,
+                        seed=3)["loss"] for _ in range(2)]
+    assert losses[0] == losses[1]

@@ -107,3 +107,13 @@ def test_classifier_notebook_with_a_small_dbn(tmp_path):
     assert records["untuned_test_error_pct"] < 60
     assert records["shipped_test_error_pct"] < 3
     assert records["_peak_rss_mb"] < BINDER_BUDGET_MB
+
+
+def test_measuring_notebook_with_a_small_rbm(tmp_path):
+    params = {"hidden_units": 32, "epochs": 2, "n_train": 3000, "n_betas": 400, "n_runs": 20}
+    records = execute_notebook(NOTEBOOKS / "07_measuring.ipynb", tmp_path / "out.ipynb", params)
+    # The 16-hidden-unit RBM: AIS with 400 temperatures lands near the exact log Z.
+    assert abs(records["small_rbm_ais_error"]) < 1.0
+    assert -784 * np.log(2) < records["test_loglik_nats"] < -60
+    assert set(records["log_z_by_betas"]) == {"25", "100", "400"}
+    assert records["_peak_rss_mb"] < BINDER_BUDGET_MB
