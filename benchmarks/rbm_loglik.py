@@ -5,7 +5,7 @@
 
 Data: every grey value is read as the probability of a black pixel and sampled once --
 the training images with seed 1, the test images with seed 0
-(:func:`dbn_course.data.binarize_stochastic`) -- as Salakhutdinov and Murray (2008)
+(:func:`dbn_course.data.binarize_images`) -- as Salakhutdinov and Murray (2008)
 binarised MNIST stochastically. Each RBM (500 hidden units, batch 100, momentum 0.5,
 weight decay 2e-4) trains on the 60,000 binary training images:
 
@@ -72,15 +72,14 @@ def main() -> None:
     hidden, n_betas, n_runs = 500, 14_500, 100
     if args.quick:
         images, test_images, hidden, n_betas, n_runs = images[:2000], test_images[:500], 50, 500, 20
-    train_bits = data.binarize_stochastic(images.reshape(len(images), -1) / 255.0, seed=1).numpy()
-    test_bits = data.binarize_stochastic(test_images.reshape(len(test_images), -1) / 255.0, seed=0).numpy()
+    train_bits, test_bits = data.binarize_images(images, seed=1), data.binarize_images(test_images, seed=0)
     base = evaluation.base_rate_biases(train_bits)
     schedules = sorted({max(4, n_betas // 14), max(4, n_betas * 4 // 14), n_betas})
     slow_betas = n_betas * 4 if args.quick else SLOW_BETAS
 
     figures = {"hidden_units": hidden, "ais_runs": n_runs, "ais_betas": n_betas, "ais_repeats": AIS_REPEATS,
                "train_examples": len(train_bits), "test_examples": len(test_bits),
-               "binarisation": "stochastic, once: training images seed 1, test images seed 0",
+               "binarisation": "stochastic, once, data.binarize_images: training images seed 1, test images seed 0",
                "published_test_loglik_nats": PUBLISHED}
     for name, settings in models(args.quick).items():
         rbm, train_s, history = train(train_bits, hidden, settings)

@@ -168,12 +168,13 @@ def base_rate_biases(data, pseudo_count: float = 1.0) -> np.ndarray:
 
     p_i = (sum of v_i + pseudo_count) / (n + 2 pseudo_count), so no pixel gets an infinite bias.
     """
-    data = np.asarray(data, np.float64)
+    data = np.asarray(data)
     if data.ndim != 2 or len(data) == 0:
         raise ValueError(f"data must have shape (examples, visible units), got {data.shape}")
     if pseudo_count <= 0:
         raise ValueError(f"pseudo_count must be positive, got {pseudo_count}")
-    p = (data.sum(axis=0) + pseudo_count) / (len(data) + 2 * pseudo_count)
+    # Summed in float64 without a float64 copy of the data (376 MB for binary MNIST).
+    p = (data.sum(axis=0, dtype=np.float64) + pseudo_count) / (len(data) + 2 * pseudo_count)
     return np.log(p / (1 - p)).astype(np.float32)
 
 

@@ -110,10 +110,12 @@ def test_classifier_notebook_with_a_small_dbn(tmp_path):
 
 
 def test_measuring_notebook_with_a_small_rbm(tmp_path):
-    params = {"hidden_units": 32, "epochs": 2, "n_train": 3000, "n_betas": 400, "n_runs": 20}
+    params = {"hidden_units": 32, "epochs": 2, "n_train": 3000, "n_betas": 400, "n_runs": 20,
+              "exact_check_betas": [50, 2000]}
     records = execute_notebook(NOTEBOOKS / "07_measuring.ipynb", tmp_path / "out.ipynb", params)
-    # The 16-hidden-unit RBM: AIS with 400 temperatures lands near the exact log Z.
-    assert abs(records["small_rbm_ais_error"]) < 1.0
+    # The 16-hidden-unit RBM against its exact log Z: slower annealing, a smaller error.
+    errors = records["small_rbm_ais_error"]
+    assert abs(errors["2000"]) < abs(errors["50"]) and abs(errors["2000"]) < 2.0
     assert -784 * np.log(2) < records["test_loglik_nats"] < -60
     assert set(records["log_z_by_betas"]) == {"25", "100", "400"}
     assert records["_peak_rss_mb"] < BINDER_BUDGET_MB
