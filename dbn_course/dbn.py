@@ -282,7 +282,7 @@ class DBN(keras.Model):
         self.tie_generative_weights()
         return histories
 
-    def refine_top_level(self, images, labels=None, *, num_epochs: int = 6, learning_rate: float = 0.001,
+    def refine_top_level(self, images, labels=None, *, num_epochs: int = 15, learning_rate: float = 0.001,
                          cd_steps: int = 1, progress: bool = True, callbacks=(), monitor_size: int = 2000) -> dict:
         """Persistent CD (PCD-k) for the top-level RBM, its learning rate falling linearly to zero.
 
@@ -296,6 +296,9 @@ class DBN(keras.Model):
         up with the changing model and ends on a settled one. The input is the up pass of
         the current recognition weights, labels joined as one-hot units; the lower layers
         do not change. The top RBM's own hyperparameters are restored afterwards.
+
+        The defaults are the shipped model's recipe: 15 epochs from 0.001 took the share of
+        class-conditional samples read as their class from 64% to 91% (``benchmarks/README.md``).
 
         Args:
             images, labels: the training data, as for :meth:`pretrain`.

@@ -440,7 +440,8 @@ def _as_training_array(data) -> tuple[np.ndarray, float]:
     """The array to train on and the factor that maps it to [0, 1].
 
     uint8 arrays are pixel values: they stay uint8 (a quarter of the memory of float32)
-    and are scaled by 1/255 batch by batch. Other arrays must already lie in [0, 1].
+    and are scaled by 1/255 batch by batch. Boolean arrays are binary data, kept as one
+    byte per unit. Other arrays must already lie in [0, 1].
     """
     array = np.asarray(data)
     if array.ndim != 2:
@@ -449,6 +450,8 @@ def _as_training_array(data) -> tuple[np.ndarray, float]:
         raise ValueError("training data is empty")
     if array.dtype == np.uint8:
         return array, 1.0 / 255.0
+    if array.dtype == np.bool_:
+        return array, 1.0
     array = array.astype(np.float32, copy=False)
     check_unit_interval(array, "training data")
     return array, 1.0
@@ -484,8 +487,8 @@ def train_rbm(rbm: RBM, data, num_epochs: int = 10, batch_size: int = 100, *, to
 
     Args:
         rbm: the model; its constructor's hyperparameters apply.
-        data: an array of shape (examples, n_v) -- floats in [0, 1], or uint8 pixel values
-            read as value / 255 -- or a ``tf.data.Dataset`` of visible vectors (after
+        data: an array of shape (examples, n_v) -- floats in [0, 1], uint8 pixel values
+            read as value / 255, or booleans -- or a ``tf.data.Dataset`` of visible vectors (after
             ``map_fn``), like the book's ``mnist_train``. Arrays train fastest.
         num_epochs: passes over the data.
         batch_size: examples per update.
@@ -535,7 +538,7 @@ def train_rbm(rbm: RBM, data, num_epochs: int = 10, batch_size: int = 100, *, to
         if map_fn is not None:
             raise ValueError("map_fn applies to datasets; transform arrays before training")
         array, scale = _as_training_array(data)
-        monitor = tf.constant(array[:monitor_size], tf.float32) * scale
+        monitor = tf.constant(np.asarray(array[:monitor_size], np.float32)) * scale
         tensor = tf.constant(array)
         batches_per_epoch = math.ceil(len(array) / batch_size)
 

@@ -1,4 +1,4 @@
-"""A learner's session in a real browser: JupyterLab, headless Chromium, the RBM chapter's panel.
+"""A learner in a real browser: JupyterLab, headless Chromium, the RBM chapter's panel.
 
 The test copies the chapter notebook into a temporary folder (so autosave never touches
 the committed one), serves that folder with JupyterLab on localhost, and drives Debian's
@@ -109,7 +109,7 @@ def test_a_learner_trains_and_stops_the_rbm_panel_in_jupyterlab(lab, tmp_path):
         browser = playwright.chromium.launch(executable_path=binary, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1100})
-            _session(page, lab, shots)
+            _learner_steps(page, lab, shots)
         finally:
             browser.close()
 
@@ -137,7 +137,7 @@ def run_all(page):
     page.wait_for_function(f"() => {PROMPTS}.every(p => /\\[\\d+\\]/.test(p))", timeout=SLOW_MS)
 
 
-def _session(page, url, shots):
+def _learner_steps(page, url, shots):
     def shot(name):
         page.screenshot(path=str(shots / f"{name}.png"))
 

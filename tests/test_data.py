@@ -344,3 +344,18 @@ def test_failed_download_falls_back_to_the_subset(no_configured_mnist, fake_tfds
 def test_download_can_be_refused(no_configured_mnist, fake_tfds, monkeypatch):
     monkeypatch.setattr(data, "is_online", lambda: pytest.fail("probed the network with download=False"))
     assert data.resolve_source(download=False).kind == "embedded"
+
+
+def test_binarize_images_is_seeded_chunked_and_unbiased():
+    images = data.load_arrays("train", data_dir=data.EMBEDDED_DIR)[0][:2500]
+    bits = data.binarize_images(images, seed=1, chunk_size=1000)
+    assert bits.shape == (2500, 784) and bits.dtype == np.bool_
+    np.testing.assert_array_equal(bits, data.binarize_images(images, seed=1, chunk_size=1000))
+    assert not np.array_equal(bits, data.binarize_images(images, seed=2, chunk_size=1000))
+    # Chunk k is binarize_stochastic with the seed (seed, k).
+    second = data.binarize_stochastic(images[1000:2000].reshape(1000, -1) / 255.0, seed=(1, 1)).numpy()
+    np.testing.assert_array_equal(bits[1000:2000], second.astype(bool))
+    # Each pixel is 1 with probability value / 255: 1.96 million draws agree to well within 0.002.
+    assert abs(bits.mean() - images.mean() / 255.0) < 0.002
+    with pytest.raises(ValueError, match="uint8"):
+        data.binarize_images(images / 255.0, seed=1)

@@ -393,3 +393,15 @@ def test_a_stop_request_ends_training_mid_epoch():
     untrained = tiny_rbm(seed=2).W.numpy()
     moved, moved_whole = (np.abs(m.W.numpy() - untrained).sum() for m in (rbm, whole_epoch))
     assert 0 < moved < moved_whole  # some updates ran, not the whole epoch's 2,000
+
+
+def test_boolean_data_trains_like_the_same_floats():
+    rng = np.random.default_rng(5)
+    bits = rng.random((300, N_VISIBLE)) < 0.4
+    runs = []
+    for data_ in (bits, bits.astype(np.float32)):
+        rbm = tiny_rbm(seed=6, learning_rate=0.05)
+        history = train_rbm(rbm, data_, num_epochs=2, batch_size=30, progress=False, seed=0)
+        runs.append((rbm.W.numpy(), history["reconstruction_cost"]))
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    assert runs[0][1] == runs[1][1]
