@@ -466,10 +466,11 @@ def binarize_images(images, seed: int, chunk_size: int = 10_000) -> np.ndarray:
     """uint8 images (n, ...) sampled to binary once: pixel True with probability value / 255.
 
     The boolean result has shape (n, pixels): one byte per pixel, which
-    :func:`~dbn_course.rbm.train_rbm` trains on as it is (60,000 MNIST images: 47 MB). The images are binarised ``chunk_size``
-    at a time, chunk k with the seed ``(seed, k)`` of :func:`binarize_stochastic`, so the
-    same seed gives the same bits while the memory in use stays at a few chunks (a
-    whole-array pass over 60,000 MNIST images holds several 188 MB copies at once).
+    :func:`~dbn_course.rbm.train_rbm` trains on as it is (60,000 MNIST images: 47 MB).
+    The images are binarised ``chunk_size`` at a time, chunk k with the seed
+    ``(seed, k)`` of :func:`binarize_stochastic`, so the same seed gives the same bits
+    while the memory in use stays at a few chunks (a whole-array pass over 60,000 MNIST
+    images holds several 188 MB copies at once).
     """
     images = np.asarray(images)
     if images.dtype != np.uint8:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipywidgets as widgets
-import numpy as np
 from IPython.display import display
 
 from .. import hopfield, plotting

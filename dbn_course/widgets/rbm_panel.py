@@ -7,8 +7,16 @@ import numpy as np
 
 from .. import plotting
 from ..rbm import RBM, train_rbm
-from .base import (STYLE, TrainingPanel, describe_end, figure_view, int_slider, random_state_kept, rate_slider,
-                   show_figure)
+from .base import (
+    STYLE,
+    TrainingPanel,
+    describe_end,
+    figure_view,
+    int_slider,
+    random_state_kept,
+    rate_slider,
+    show_figure,
+)
 
 
 class RBMPanel(TrainingPanel):
