@@ -45,11 +45,7 @@ def main() -> None:
     args = common.parse_args(__doc__.splitlines()[0],
                              extra=[("--save-pretrained", "also write the shipped float16 weights and metadata")])
     recipe = reproduce.quick_recipe() if args.quick else reproduce.RECIPE
-    images, labels = data.load_arrays("train")
-    test_images, test_labels = data.load_arrays("test")
-    if args.quick:
-        images, labels, test_images, test_labels = images[:2000], labels[:2000], test_images[:500], test_labels[:500]
-    images, test_images = images.reshape(len(images), -1), test_images.reshape(len(test_images), -1)
+    images, labels, test_images, test_labels = reproduce.mnist_arrays(args.quick)
     test = (test_images, test_labels)
     progress = not args.quick
 

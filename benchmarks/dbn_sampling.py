@@ -24,7 +24,6 @@ after refinement are measured with the saved weights.
 from __future__ import annotations
 
 import json
-import time
 
 import common
 import numpy as np
@@ -48,11 +47,7 @@ def main() -> None:
     args = common.parse_args(__doc__.splitlines()[0],
                              extra=[("--save-pretrained", "also write the shipped refined top level and metadata")])
     recipe = reproduce.quick_recipe() if args.quick else reproduce.RECIPE
-    images, labels = data.load_arrays("train")
-    test_images, test_labels = data.load_arrays("test")
-    if args.quick:
-        images, labels, test_images, test_labels = images[:2000], labels[:2000], test_images[:500], test_labels[:500]
-    images, test_images = images.reshape(len(images), -1), test_images.reshape(len(test_images), -1)
+    images, labels, test_images, test_labels = reproduce.mnist_arrays(args.quick)
     sampling = {"per_class": 10 if args.quick else 100, "gibbs_steps": 50 if args.quick else 1000}
     batches = 1 if args.quick else 3
 
@@ -62,11 +57,8 @@ def main() -> None:
     print(f"up-down DBN: {before_error:.2f}% test error; samples read as their class {before['accuracy_pct']:.1f}% "
           f"{before['batches_pct']}", flush=True)
 
-    settings = dict(recipe["top_level_pcd"])
-    start = time.perf_counter()
-    dbn.refine_top_level(images, labels, num_epochs=settings["epochs"], learning_rate=settings["learning_rate"],
-                         cd_steps=settings["cd_steps"], progress=not args.quick)
-    refine_s = time.perf_counter() - start
+    settings = recipe["top_level_pcd"]
+    refine_s = reproduce.refine_top_level(dbn, images, labels, recipe, progress=not args.quick)
     if args.save_pretrained:
         folder = args.out / "pretrained" if args.quick else pretrained.FOLDER
         folder.mkdir(parents=True, exist_ok=True)

@@ -33,7 +33,7 @@ import numpy as np
 
 import dbn_course  # noqa: F401  (starts TensorFlow quietly)
 from dbn_course import data, evaluation
-from dbn_course.rbm import RBM, train_rbm
+from dbn_course.rbm import RBM, linear_decay, train_rbm
 
 AIS_REPEATS = 3
 SLOW_BETAS = 100_000  # a check, for the best model, that 14,500 temperatures were enough
@@ -53,12 +53,8 @@ def models(quick: bool) -> dict:
 def train(train_images, hidden, settings, seed=0):
     rbm = RBM(hidden, learning_rate=settings["learning_rate"], cd_steps=settings["cd_steps"],
               persistent=settings["persistent"], momentum=0.5, weight_decay=2e-4, seed=seed)
-    start_rate, epochs = settings["learning_rate"], settings["epochs"]
-
-    def linear_decay(model, epoch, history):
-        model.learning_rate = start_rate * max(1.0 - (epoch + 1) / epochs, 1e-3)
-
-    callbacks = [linear_decay] if settings["decay"] else []
+    epochs = settings["epochs"]
+    callbacks = [linear_decay(settings["learning_rate"], epochs)] if settings["decay"] else []
     start = time.perf_counter()
     history = train_rbm(rbm, train_images, num_epochs=epochs, batch_size=100, seed=seed, callbacks=callbacks,
                         description=f"{'PCD' if settings['persistent'] else 'CD'}-{settings['cd_steps']}")

@@ -43,7 +43,7 @@ import tensorflow as tf
 from tqdm.auto import tqdm
 
 from . import classifier
-from .rbm import RBM, TrainingDivergedError, train_rbm
+from .rbm import RBM, TrainingDivergedError, linear_decay, train_rbm
 from .top_level import LabelledRBM
 from .validation import check_float, check_int, check_unit_interval
 
@@ -325,14 +325,12 @@ class DBN(keras.Model):
         top = self.top
         saved = (top.learning_rate, top.cd_steps, top.persistent)
 
-        def decay(rbm, epoch, history):
-            rbm.learning_rate = learning_rate * max(1.0 - (epoch + 1) / num_epochs, 1e-3)
-
         top.learning_rate, top.cd_steps, top.persistent = learning_rate, cd_steps, True
         try:
             return train_rbm(top, layer_input, num_epochs=num_epochs, batch_size=self.batch_size,
                              seed=self.seed, monitor_size=monitor_size, progress=progress,
-                             callbacks=[decay, *callbacks], description=f"top level: PCD-{cd_steps}")
+                             callbacks=[linear_decay(learning_rate, num_epochs), *callbacks],
+                             description=f"top level: PCD-{cd_steps}")
         finally:
             top.learning_rate, top.cd_steps, top.persistent = saved
             top._trainer = None

@@ -571,6 +571,18 @@ def train_rbm(rbm: RBM, data, num_epochs: int = 10, batch_size: int = 100, *, to
     return history
 
 
+def linear_decay(learning_rate: float, num_epochs: int):
+    """A :func:`train_rbm` callback: epoch e (from 0) trains at ``learning_rate * (1 - e / num_epochs)``.
+
+    It sets the RBM's rate after each epoch (never to exactly 0); PCD's chains and the
+    momentum carry on, since the rate is an argument of each compiled call.
+    """
+    def decay(rbm, epoch, history):
+        rbm.learning_rate = learning_rate * max(1.0 - (epoch + 1) / num_epochs, 1e-3)
+
+    return decay
+
+
 def _check_finite(rbm: RBM, epoch: int) -> None:
     for var in (rbm.W, rbm.b, rbm.c):
         if not bool(tf.reduce_all(tf.math.is_finite(var.value))):

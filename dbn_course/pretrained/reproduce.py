@@ -162,6 +162,20 @@ def write_pretrained(dbn: DBN, model: keras.Model, refined: DBN, test_images, te
     return metadata
 
 
+def mnist_arrays(quick: bool = False):
+    """``(images, labels, test_images, test_labels)`` with flat images, as the recipe trains on them.
+
+    ``quick``: the first 2,000 training and 500 test images only (smoke tests and CI).
+    """
+    from .. import data
+
+    images, labels = data.load_arrays("train")
+    test_images, test_labels = data.load_arrays("test")
+    if quick:
+        images, labels, test_images, test_labels = images[:2000], labels[:2000], test_images[:500], test_labels[:500]
+    return images.reshape(len(images), -1), labels, test_images.reshape(len(test_images), -1), test_labels
+
+
 def main() -> None:
     from .. import data
 
@@ -170,11 +184,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="the shrunken recipe on a few images (a smoke test)")
     args = parser.parse_args()
     recipe = quick_recipe() if args.quick else RECIPE
-    images, labels = data.load_arrays("train")
-    test_images, test_labels = data.load_arrays("test")
-    if args.quick:
-        images, labels, test_images, test_labels = images[:2000], labels[:2000], test_images[:500], test_labels[:500]
-    images, test_images = images.reshape(len(images), -1), test_images.reshape(len(test_images), -1)
+    images, labels, test_images, test_labels = mnist_arrays(args.quick)
     dbn, _, pretrain_s = pretrain(images, labels, recipe)
     model = dbn.to_classifier(dropout=recipe["backprop"]["dropout"],
                               input_dropout=recipe["backprop"]["input_dropout"], seed=recipe["seed"])
