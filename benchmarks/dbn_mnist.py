@@ -1,6 +1,6 @@
-"""The DBN chapter's targets on full MNIST: backprop and up-down test errors, baselines, samples.
+"""The DBN chapter's generative targets on full MNIST: up-down test error, class-conditional samples.
 
-    python benchmarks/dbn_mnist.py --save-pretrained   # full recipe; also writes the shipped weights
+    python benchmarks/dbn_mnist.py --save-pretrained   # full recipe; also writes the shipped DBN
     python benchmarks/dbn_mnist.py --quick            # small layers and a few images, for CI
 
 Runs the recipe of ``dbn_course/pretrained/reproduce.py`` (784-500-500-2000 with 10 label
@@ -9,24 +9,19 @@ units) and measures, in one run on one machine:
 * ``dbn_pretrain_s``: greedy pretraining, ten CD-1 epochs per layer;
   ``dbn_pretrained_generative_test_error_pct``: the generative model's test error right
   after it (free energies of the labels at the top);
-* ``dbn_backprop_test_error_pct`` and ``dbn_backprop_s``: the 784-500-500-2000-10
-  network fine-tuned from the DBN by SGD with momentum and dropout;
-  ``dbn_train_s`` = pretraining + fine-tuning;
-* ``dbn_random_init_sgd_test_error_pct`` and ``dbn_random_init_adam_test_error_pct``: the
-  same network and dropout from Glorot initialisation, with the same SGD and with Adam,
-  for the same number of epochs;
 * ``dbn_updown_test_error_pct`` and ``dbn_updown_s``: the generative model after up-down
   fine-tuning for the recipe's minutes (``dbn_updown_epochs`` epochs), its test error
   after each epoch in ``updown_curve``;
 * ``dbn_top_level_pcd_s`` and ``dbn_top_level_pcd_test_error_pct``: a copy of the
   up-down DBN after persistent CD at its top level (the recipe's ``top_level_pcd``);
 * ``dbn_conditional_sample_accuracy_pct``: of 100 digits generated per class by that
-  refined DBN (1,000 Gibbs steps at the top, then a down pass), the share the fine-tuned
+  refined DBN (1,000 Gibbs steps at the top, then a down pass), the share the shipped
   classifier assigns to the clamped class; ``dbn_updown_conditional_sample_accuracy_pct``
   the same for the DBN before refinement.
 
-``benchmarks/dbn_sampling.py`` measures the last two stages alone, from the shipped
-up-down DBN, in a few minutes.
+``benchmarks/dbn_backprop.py`` measures the classifier fine-tuned from the same
+pretraining, and ``benchmarks/dbn_sampling.py`` the last two stages alone, from the
+shipped up-down DBN, in a few minutes.
 """
 
 from __future__ import annotations
@@ -34,10 +29,9 @@ from __future__ import annotations
 import time
 
 import common
-import numpy as np
 
 import dbn_course  # noqa: F401  (starts TensorFlow quietly)
-from dbn_course import classifier, data, evaluation
+from dbn_course import data, evaluation, pretrained
 from dbn_course.pretrained import reproduce
 
 
@@ -53,20 +47,6 @@ def main() -> None:
     pretrained_error = dbn.error_pct(*test)
     print(f"pretrained in {pretrain_s:.0f} s; generative test error {pretrained_error:.2f}%", flush=True)
 
-    settings = recipe["backprop"]
-    drop = {"dropout": settings["dropout"], "input_dropout": settings["input_dropout"], "seed": recipe["seed"]}
-    fine_tuned = dbn.to_classifier(**drop)
-    _, backprop_s = reproduce.backprop(fine_tuned, images, labels, recipe, progress=progress)
-    backprop_error = classifier.error_pct(fine_tuned, *test)
-    print(f"backprop from the DBN: {backprop_error:.2f}% in {backprop_s:.0f} s", flush=True)
-
-    baselines = {}
-    for optimizer in ("sgd", "adam"):
-        model = classifier.classifier_network(recipe["layer_sizes"], recipe["label_units"], **drop)
-        _, seconds = reproduce.backprop(model, images, labels, recipe, optimizer=optimizer, progress=progress)
-        baselines[optimizer] = (classifier.error_pct(model, *test), seconds)
-        print(f"random init, {optimizer}: {baselines[optimizer][0]:.2f}% in {seconds:.0f} s", flush=True)
-
     curve = reproduce.up_down(dbn, images, labels, recipe, progress=progress, test=test)
     updown_s = curve["seconds"][-1] if curve["seconds"] else 0.0
     updown_error = dbn.error_pct(*test)
@@ -77,13 +57,10 @@ def main() -> None:
     refined_error = refined.error_pct(*test)
     print(f"top level refined by PCD in {refine_s:.0f} s: {refined_error:.2f}%", flush=True)
 
-    def classify(samples):
-        return np.argmax(fine_tuned.predict(samples, batch_size=1000, verbose=0), axis=1)
-
     sampling = {"per_class": 10 if args.quick else 100, "gibbs_steps": 50 if args.quick else 1000}
-    updown_reading = evaluation.conditional_sample_accuracy(dbn, classify, **sampling)
+    updown_reading = evaluation.conditional_sample_accuracy(dbn, pretrained.classify, **sampling)
     start = time.perf_counter()
-    reading = evaluation.conditional_sample_accuracy(refined, classify, **sampling)
+    reading = evaluation.conditional_sample_accuracy(refined, pretrained.classify, **sampling)
     sampling_s = time.perf_counter() - start
     sample_accuracy = reading.accuracy_pct
     print(f"conditional samples classified as their class: {updown_reading.accuracy_pct:.1f}% after up-down, "
@@ -92,13 +69,6 @@ def main() -> None:
     figures = {
         "dbn_pretrain_s": pretrain_s,
         "dbn_pretrained_generative_test_error_pct": pretrained_error,
-        "dbn_backprop_test_error_pct": backprop_error,
-        "dbn_backprop_s": backprop_s,
-        "dbn_train_s": pretrain_s + backprop_s,
-        "dbn_random_init_sgd_test_error_pct": baselines["sgd"][0],
-        "dbn_random_init_sgd_s": baselines["sgd"][1],
-        "dbn_random_init_adam_test_error_pct": baselines["adam"][0],
-        "dbn_random_init_adam_s": baselines["adam"][1],
         "dbn_updown_test_error_pct": updown_error,
         "dbn_updown_s": updown_s,
         "dbn_updown_epochs": len(curve["epochs"]),
@@ -110,21 +80,20 @@ def main() -> None:
         "dbn_conditional_sample_accuracy_per_class_pct": reading.per_class_pct,
         "dbn_conditional_samples": int(len(reading.labels)),
         "dbn_sampling_s": sampling_s,
-        "backprop_epochs": settings["epochs"],
         "train_examples": int(len(labels)),
         "test_examples": int(len(test_labels)),
         "data": data.current_source().describe(),
     }
     common.write_results("dbn_mnist", figures, args)
     if args.save_pretrained:
-        facts = {"data": figures["data"], "pretraining_s": pretrain_s, "backprop_s": backprop_s,
-                 "up_down_epochs": len(curve["epochs"]), "up_down_s": updown_s,
-                 "top_level_pcd_s": refine_s, "conditional_sample_accuracy_pct": sample_accuracy}
+        facts = {"data": figures["data"], "pretraining_s": pretrain_s,
+                 "up_down_epochs": len(curve["epochs"]), "up_down_s": updown_s, "top_level_pcd_s": refine_s,
+                 "conditional_sample_accuracy_pct": sample_accuracy,
+                 "updown_conditional_sample_accuracy_pct": updown_reading.accuracy_pct}
         folder = args.out / "pretrained" if args.quick else reproduce.FOLDER
-        metadata = reproduce.write_pretrained(dbn, fine_tuned, refined, test_images, test_labels, recipe, facts,
-                                              folder)
+        metadata = reproduce.write_generative(dbn, refined, test_images, test_labels, recipe, facts, folder)
         print(f"saved float16 weights: DBN {metadata['dbn_updown_test_error_pct']:.2f}%, "
-              f"classifier {metadata['classifier_test_error_pct']:.2f}%")
+              f"refined {metadata['dbn_top_level_pcd_test_error_pct']:.2f}%")
 
 
 if __name__ == "__main__":

@@ -179,13 +179,18 @@ class DBN(keras.Model):
 
     # ------------------------------------------------------------------ checks
 
-    def _images(self, images, name: str = "images"):
-        """Images as float32 (batch, n_v) in [0, 1]; uint8 pixels are read as value / 255."""
+    def _flat(self, images, name: str = "images") -> np.ndarray:
+        """``images`` as a (batch, n_v) array, each image flattened; any other shape raises ValueError."""
         array = np.asarray(images)
         if array.ndim > 2:
             array = array.reshape(len(array), -1)
         if array.ndim != 2 or array.shape[1] != self.number_visible_units:
             raise ValueError(f"{name} must have shape (batch, {self.number_visible_units}), got {np.shape(images)}")
+        return array
+
+    def _images(self, images, name: str = "images"):
+        """Images as float32 (batch, n_v) in [0, 1]; uint8 pixels are read as value / 255."""
+        array = self._flat(images, name)
         if array.dtype == np.uint8:
             return array.astype(np.float32) / 255.0
         array = array.astype(np.float32, copy=False)
@@ -336,11 +341,7 @@ class DBN(keras.Model):
             top._trainer = None
 
     def _pixels_as_uint8(self, images):
-        array = np.asarray(images)
-        if array.ndim > 2:
-            array = array.reshape(len(array), -1)
-        if array.ndim != 2 or array.shape[1] != self.number_visible_units:
-            raise ValueError(f"images must have shape (n, {self.number_visible_units}), got {np.shape(images)}")
+        array = self._flat(images)
         if len(array) == 0:
             raise ValueError("no training images")
         if array.dtype == np.uint8:

@@ -128,3 +128,5 @@ def test_energy_change_exercise():
     assert not half.correct and "half of it" in half.message
     assert "raised" in hop_ex.check_energy_change(lambda W, s, i: W[i, 99]).message
     assert "no answer" in hop_ex.check_energy_change(lambda W, s, i: None).message
+    assert "should return a number" in hop_ex.check_energy_change(lambda W, s, i: "large").message
+    assert "not delta_energy(...)" in hop_ex.check_energy_change(0.5).message

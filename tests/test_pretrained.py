@@ -77,6 +77,8 @@ def test_the_reproduction_script_runs_its_shrunken_recipe(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     metadata = json.loads((tmp_path / "metadata.json").read_text())
     assert metadata["recipe"]["layer_sizes"] == [784, 64, 64, 128]
+    # The classifier and the generative models each write their part of the metadata.
+    assert {"pretraining", "backprop", "up_down", "top_level_pcd"} <= metadata["recipe"].keys()
     assert 0 <= metadata["classifier_test_error_pct"] <= 100
     loaded = pretrained.load_float16(tmp_path / "mnist_dbn.npz")
     assert isinstance(loaded, DBN) and loaded.layer_sizes == [784, 64, 64, 128]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..hopfield import HopfieldNetwork
-from .feedback import Feedback, is_placeholder
+from .feedback import Feedback, call_answer, is_placeholder
 
 # Exercise 1 stores these two patterns in a network of three units.
 EXERCISE_PATTERNS = np.array([[1, -1, 1], [1, 1, -1]], np.float32)
@@ -58,10 +58,6 @@ def check_energy_change(delta_energy) -> Feedback:
         delta_energy: a function of a symmetric, zero-diagonal W (N, N), a state s in
             {-1, +1}^N and a unit index i, returning E(s with s_i flipped) - E(s).
     """
-    if is_placeholder(delta_energy):
-        return Feedback.missing()
-    if not callable(delta_energy):
-        return Feedback.wrong("Pass the function itself (delta_energy, not delta_energy(...)).")
     rng = np.random.default_rng(0)
     for trial in range(5):
         upper = np.triu(rng.normal(size=(7, 7)), k=1)
@@ -71,15 +67,15 @@ def check_energy_change(delta_energy) -> Feedback:
         flipped = s.copy()
         flipped[i] *= -1
         truth = -0.5 * flipped @ W @ flipped + 0.5 * s @ W @ s
+        answer = call_answer(delta_energy, W, s.copy(), i, name="delta_energy")
+        if isinstance(answer, Feedback):
+            return answer
         try:
-            answer = delta_energy(W, s.copy(), i)
-        except Exception as exc:  # the learner's code may fail in any way; say how
-            return Feedback.wrong(f"Calling your function raised {type(exc).__name__}: {exc}")
-        if answer is None:
-            return Feedback.missing()
-        if abs(float(np.asarray(answer)) - truth) > 1e-6:
-            hint = " (half of it: count both w_ij and w_ji)" if abs(float(np.asarray(answer)) - truth / 2) < 1e-6 else ""
-            return Feedback.wrong(f"For unit {i} of a test state the change is {truth:.4f}, you gave "
-                                  f"{float(np.asarray(answer)):.4f}{hint}.")
+            value = float(np.asarray(answer))
+        except (TypeError, ValueError):
+            return Feedback.wrong(f"delta_energy should return a number, got {answer!r}.")
+        if abs(value - truth) > 1e-6:
+            hint = " (half of it: count both w_ij and w_ji)" if abs(value - truth / 2) < 1e-6 else ""
+            return Feedback.wrong(f"For unit {i} of a test state the change is {truth:.4f}, you gave {value:.4f}{hint}.")
     return Feedback.right("Delta E = 2 s_i (W s)_i: flipping a unit against its local field raises the energy, "
                           "so the update s_i = sign((W s)_i) can only lower it.")

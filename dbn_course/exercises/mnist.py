@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import data
-from .feedback import Feedback, is_placeholder
+from .feedback import Feedback, call_answer, is_placeholder
 
 
 def _train_arrays():
@@ -71,19 +71,17 @@ def check_stochastic_binarizer(binarize) -> Feedback:
         binarize: a function from an array of grey values in [0, 1] to an array of the
             same shape holding only 0s and 1s.
     """
-    if is_placeholder(binarize):
-        return Feedback.missing()
-    if not callable(binarize):
-        return Feedback.wrong("Pass the function itself (binarize, not binarize(x)).")
     grey = np.full((100, 1000), 0.3, dtype=np.float32)
+    out = call_answer(binarize, grey, name="binarize")
+    if isinstance(out, Feedback):
+        return out
+    ends = call_answer(binarize, np.array([[0.0, 1.0] * 500], dtype=np.float32), name="binarize")
+    if isinstance(ends, Feedback):
+        return ends
     try:
-        out = binarize(grey)
-        if out is None:
-            return Feedback.missing()
-        out = np.asarray(out, dtype=np.float64)
-        ends = np.asarray(binarize(np.array([[0.0, 1.0] * 500], dtype=np.float32)), dtype=np.float64)
-    except Exception as exc:  # the learner's code may fail in any way; say how
-        return Feedback.wrong(f"Calling your function raised {type(exc).__name__}: {exc}")
+        out, ends = np.asarray(out, dtype=np.float64), np.asarray(ends, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        return Feedback.wrong(f"Your function should return an array of 0s and 1s ({exc}).")
     if out.shape != grey.shape:
         return Feedback.wrong(f"Input of shape {grey.shape} came back with shape {out.shape}.")
     if not np.isin(out, (0.0, 1.0)).all():

@@ -8,7 +8,8 @@ schedule (3, then 6, then 10 top-level Gibbs steps), but fits a 2-core CPU: ten 
 epochs per layer instead of thirty, and up-down fine-tuning for a fixed number of
 minutes instead of days. The backprop classifier is fine-tuned from the pretrained DBN
 with SGD, momentum and dropout (Srivastava et al., 2014). ``benchmarks/dbn_mnist.py``
-runs the same functions and measures them against baselines.
+(the generative models) and ``benchmarks/dbn_backprop.py`` (the classifier, against its
+baselines) run the same functions and measure them.
 """
 
 from __future__ import annotations
@@ -26,14 +27,14 @@ from tqdm.auto import tqdm
 
 from .. import classifier
 from ..dbn import DBN
-from . import CLASSIFIER_FILE, DBN_FILE, FOLDER, METADATA_FILE, TOP_LEVEL_FILE, save_float16
+from . import CLASSIFIER_FILE, DBN_FILE, FOLDER, METADATA_FILE, TOP_LEVEL_FILE, load_float16, save_float16
 
 RECIPE = {
     "layer_sizes": [784, 500, 500, 2000],
     "label_units": 10,
     "seed": 0,
     "pretraining": {"epochs": 10, "batch_size": 100, "learning_rate": 0.05, "momentum": 0.5, "weight_decay": 2e-4},
-    "backprop": {"epochs": 120, "batch_size": 100, "learning_rate": 0.1, "momentum": 0.9, "dropout": 0.5,
+    "backprop": {"epochs": 300, "batch_size": 100, "learning_rate": 0.1, "momentum": 0.9, "dropout": 0.5,
                  "input_dropout": 0.2, "schedule": "cosine decay to 0"},
     "up_down": {"minutes": 15.0, "batch_size": 100, "learning_rate": 0.02, "top_gibbs_steps": [3, 6, 10]},
     "top_level_pcd": {"epochs": 15, "learning_rate": 0.001, "cd_steps": 1},
@@ -66,11 +67,14 @@ def pretrain(images, labels, recipe: dict = RECIPE, progress: bool = True) -> tu
 
 
 def backprop(model: keras.Model, images, labels, recipe: dict = RECIPE, optimizer: str = "sgd",
-             progress: bool = True) -> tuple[dict, float]:
+             progress: bool = True, test=None, test_every: int = 10) -> tuple[dict, float]:
     """Fine-tune (or train) a classifier with the recipe's budget; returns its Keras history and seconds.
 
     ``optimizer`` is ``"sgd"`` (the recipe's SGD with momentum and cosine decay) or
     ``"adam"`` (Adam, learning rate 1e-3 with the same decay: the modern baseline).
+    With ``test`` = (images, labels), the history's ``"test_error_pct"`` holds
+    ``[epoch, error]`` pairs every ``test_every`` epochs and after the last (the time taken
+    by those measurements is not counted in the seconds).
     """
     settings = recipe["backprop"]
     epochs, batch = settings["epochs"], settings["batch_size"]
@@ -82,17 +86,27 @@ def backprop(model: keras.Model, images, labels, recipe: dict = RECIPE, optimize
         opt = keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(1e-3, steps))
     else:
         raise ValueError(f"optimizer must be 'sgd' or 'adam', got {optimizer!r}")
-    model.compile(opt, "sparse_categorical_crossentropy", metrics=["accuracy"])
+    # 100 minibatches per compiled call: Python's per-step overhead is then negligible.
+    model.compile(opt, "sparse_categorical_crossentropy", metrics=["accuracy"], steps_per_execution=100)
     keras.utils.set_random_seed(recipe["seed"])
     inputs = classifier._as_inputs(images)
     bar = tqdm(total=epochs, disable=not progress, desc=f"backprop ({optimizer})", unit="epoch")
-    update = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: (
-        bar.update(1), bar.set_postfix(loss=f"{logs['loss']:.4f}")))
+    curve, measuring = [], [0.0]
+
+    def after_epoch(epoch, logs):
+        bar.update(1)
+        bar.set_postfix(loss=f"{logs['loss']:.4f}")
+        if test is not None and ((epoch + 1) % test_every == 0 or epoch + 1 == epochs):
+            start = time.perf_counter()
+            curve.append([epoch + 1, classifier.error_pct(model, *test)])
+            measuring[0] += time.perf_counter() - start
+
     start = time.perf_counter()
     with bar:
         history = model.fit(inputs, np.asarray(labels), batch_size=batch, epochs=epochs, shuffle=True, verbose=0,
-                            callbacks=[update])
-    return history.history, time.perf_counter() - start
+                            callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=after_epoch)])
+    seconds = time.perf_counter() - start - measuring[0]
+    return {**history.history, "test_error_pct": curve}, seconds
 
 
 def up_down(dbn: DBN, images, labels, recipe: dict = RECIPE, progress: bool = True, test=None) -> dict:
@@ -133,32 +147,53 @@ def refine_top_level(dbn: DBN, images, labels, recipe: dict = RECIPE, progress: 
     return time.perf_counter() - start
 
 
-def write_pretrained(dbn: DBN, model: keras.Model, refined: DBN, test_images, test_labels, recipe: dict,
-                     facts: dict, folder: Path = FOLDER) -> dict:
-    """Save the up-down DBN, the refined top level and the classifier as float16, and ``metadata.json``.
+def write_generative(dbn: DBN, refined: DBN, test_images, test_labels, recipe: dict, facts: dict,
+                     folder: Path = FOLDER) -> dict:
+    """Save the up-down DBN and the refined top level as float16, and their part of ``metadata.json``.
 
     ``refined`` is ``dbn`` after :func:`refine_top_level` (only its top level is saved).
     The test errors in the metadata are measured with the saved float16 weights.
     """
-    from . import load_dbn, load_float16, save_top_level
+    from . import load_dbn, save_top_level
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    model_path = folder / CLASSIFIER_FILE.name
     save_float16(dbn, folder / DBN_FILE.name)
     save_top_level(refined, folder / TOP_LEVEL_FILE.name)
-    save_float16(model, model_path)
-    stored_model = load_float16(model_path)
-    metadata = {
-        "date": datetime.date.today().isoformat(),
-        "recipe": recipe,
+    figures = {
         "dbn_updown_test_error_pct": load_dbn("up_down", folder).error_pct(test_images, test_labels),
         "dbn_top_level_pcd_test_error_pct": load_dbn("pcd", folder).error_pct(test_images, test_labels),
-        "classifier_test_error_pct": classifier.error_pct(stored_model, test_images, test_labels),
         "test_examples": int(len(test_labels)),
         **facts,
     }
-    (folder / METADATA_FILE.name).write_text(json.dumps(metadata, indent=2) + "\n")
+    parts = {key: value for key, value in recipe.items() if key != "backprop"}
+    return _update_metadata(folder, parts, figures)
+
+
+def write_classifier(model: keras.Model, test_images, test_labels, recipe: dict, facts: dict,
+                     folder: Path = FOLDER) -> dict:
+    """Save the backprop-fine-tuned classifier as float16, and its part of ``metadata.json``.
+
+    Its test error in the metadata is measured with the saved float16 weights.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    model_path = folder / CLASSIFIER_FILE.name
+    save_float16(model, model_path)
+    figures = {"classifier_test_error_pct": classifier.error_pct(load_float16(model_path), test_images, test_labels),
+               "test_examples": int(len(test_labels)), **facts}
+    parts = {key: recipe[key] for key in ("layer_sizes", "label_units", "seed", "pretraining", "backprop")}
+    return _update_metadata(folder, parts, figures)
+
+
+def _update_metadata(folder: Path, recipe_parts: dict, figures: dict) -> dict:
+    """Merge into ``metadata.json``: the generative models and the classifier are written by separate runs."""
+    path = folder / METADATA_FILE.name
+    metadata = json.loads(path.read_text()) if path.exists() else {}
+    metadata["date"] = datetime.date.today().isoformat()
+    metadata["recipe"] = {**metadata.get("recipe", {}), **recipe_parts}
+    metadata.update(figures)
+    path.write_text(json.dumps(metadata, indent=2) + "\n")
     return metadata
 
 
@@ -192,11 +227,11 @@ def main() -> None:
     up_down_record = up_down(dbn, images, labels, recipe)
     refined = dbn.clone()
     refine_s = refine_top_level(refined, images, labels, recipe)
-    facts = {"data": data.current_source().describe(), "pretraining_s": pretrain_s, "backprop_s": backprop_s,
-             "up_down_epochs": up_down_record["epochs"][-1] if up_down_record["epochs"] else 0,
-             "top_level_pcd_s": refine_s}
-    print(json.dumps(write_pretrained(dbn, model, refined, test_images, test_labels, recipe, facts, args.out),
-                     indent=2))
+    source = data.current_source().describe()
+    write_classifier(model, test_images, test_labels, recipe, {"data": source, "backprop_s": backprop_s}, args.out)
+    facts = {"data": source, "pretraining_s": pretrain_s, "top_level_pcd_s": refine_s,
+             "up_down_epochs": up_down_record["epochs"][-1] if up_down_record["epochs"] else 0}
+    print(json.dumps(write_generative(dbn, refined, test_images, test_labels, recipe, facts, args.out), indent=2))
 
 
 if __name__ == "__main__":
