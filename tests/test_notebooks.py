@@ -111,11 +111,19 @@ def test_classifier_notebook_with_a_small_dbn(tmp_path):
 
 def test_measuring_notebook_with_a_small_rbm(tmp_path):
     params = {"hidden_units": 32, "epochs": 2, "n_train": 3000, "n_betas": 400, "n_runs": 20,
-              "exact_check_betas": [50, 2000]}
+              "exact_check_betas": [50, 2000], "raise_examples": 20, "raise_check_examples": 10,
+              "raise_runs": 2}
     records = execute_notebook(NOTEBOOKS / "07_measuring.ipynb", tmp_path / "out.ipynb", params)
     # The 16-hidden-unit RBM against its exact log Z: slower annealing, a smaller error.
     errors = records["small_rbm_ais_error"]
     assert abs(errors["2000"]) < abs(errors["50"]) and abs(errors["2000"]) < 2.0
     assert -784 * np.log(2) < records["test_loglik_nats"] < -60
     assert set(records["log_z_by_betas"]) == {"25", "100", "400"}
+    # Reverse AIS from below, AIS from above, closing in as the annealing slows.
+    bracket = records["small_rbm_bracket"]
+    exact = bracket["exact"]
+    for lower, upper in (bracket["50"], bracket["2000"]):
+        assert lower < exact + 0.5 and upper > exact - 0.5
+    assert bracket["2000"][1] - bracket["2000"][0] < bracket["50"][1] - bracket["50"][0]
+    assert records["mnist_rbm_bracket"]["raise"] < records["mnist_rbm_bracket"]["ais"] + 1.0
     assert records["_peak_rss_mb"] < BINDER_BUDGET_MB
