@@ -119,11 +119,14 @@ def test_measuring_notebook_with_a_small_rbm(tmp_path):
     assert abs(errors["2000"]) < abs(errors["50"]) and abs(errors["2000"]) < 2.0
     assert -784 * np.log(2) < records["test_loglik_nats"] < -60
     assert set(records["log_z_by_betas"]) == {"25", "100", "400"}
-    # Reverse AIS from below, AIS from above, closing in as the annealing slows.
+    # AIS errs high at every schedule. RAISE bounds the annealing model p_ann from below,
+    # which is close to the RBM only when the schedule is slow: with 50 temperatures it
+    # can land far above the exact value (21 nats on full MNIST), with 2,000 it is below.
     bracket = records["small_rbm_bracket"]
     exact = bracket["exact"]
-    for lower, upper in (bracket["50"], bracket["2000"]):
-        assert lower < exact + 0.5 and upper > exact - 0.5
-    assert bracket["2000"][1] - bracket["2000"][0] < bracket["50"][1] - bracket["50"][0]
+    assert bracket["50"][1] > exact - 0.5
+    lower, upper = bracket["2000"]
+    assert lower < exact + 0.5 and upper > exact - 0.5
+    assert upper - lower < bracket["50"][1] - bracket["50"][0]
     assert records["mnist_rbm_bracket"]["raise"] < records["mnist_rbm_bracket"]["ais"] + 1.0
     assert records["_peak_rss_mb"] < BINDER_BUDGET_MB
