@@ -21,6 +21,8 @@ import itertools
 import numpy as np
 import tensorflow as tf
 
+from .validation import check_int
+
 MAX_ENUMERATED_UNITS = 20
 
 
@@ -203,6 +205,25 @@ def annealing_schedule(n_betas: int = 14_500) -> np.ndarray:
     return np.concatenate([[0.0], *pieces])
 
 
+def _annealing(rbm, base_biases, betas):
+    """What AIS and reverse AIS share: W, b, c and b_A as float32 tensors, the checked
+    schedule (default :func:`annealing_schedule`) and log Z_0 of the base-rate model.
+
+    At beta = 0 the hidden units are free coins, so Z_0 = Z_A 2^n_h.
+    """
+    W = tf.convert_to_tensor(rbm.W, tf.float32)
+    b = tf.convert_to_tensor(rbm.b, tf.float32)
+    c = tf.convert_to_tensor(rbm.c, tf.float32)
+    base = tf.convert_to_tensor(base_biases, tf.float32)
+    if base.shape != b.shape:
+        raise ValueError(f"base_biases must have shape {tuple(b.shape)}, got {tuple(base.shape)}")
+    betas = annealing_schedule() if betas is None else np.asarray(betas, np.float64)
+    if betas.ndim != 1 or len(betas) < 2 or betas[0] != 0 or betas[-1] != 1 or np.any(np.diff(betas) <= 0):
+        raise ValueError("betas must increase strictly from 0 to 1")
+    log_z_base = float(np.sum(np.logaddexp(0.0, np.asarray(base, np.float64))) + W.shape[1] * np.log(2.0))
+    return W, b, c, base, betas, log_z_base
+
+
 def ais_log_partition(rbm, base_biases, n_runs: int = 100, betas=None, seed: int = 0) -> AISResult:
     """Estimate log Z of a binary RBM by annealed importance sampling (Neal 2001; Salakhutdinov & Murray 2008).
 
@@ -225,22 +246,11 @@ def ais_log_partition(rbm, base_biases, n_runs: int = 100, betas=None, seed: int
         betas: the schedule (default :func:`annealing_schedule` with 14,500 values).
         seed: seeds every sample.
     """
-    W = tf.convert_to_tensor(rbm.W, tf.float32)
-    b = tf.convert_to_tensor(rbm.b, tf.float32)
-    c = tf.convert_to_tensor(rbm.c, tf.float32)
-    base = tf.convert_to_tensor(base_biases, tf.float32)
-    if base.shape != b.shape:
-        raise ValueError(f"base_biases must have shape {tuple(b.shape)}, got {tuple(base.shape)}")
-    if isinstance(n_runs, bool) or not isinstance(n_runs, (int, np.integer)) or n_runs < 1:
-        raise ValueError(f"n_runs must be a positive integer, got {n_runs!r}")
-    betas = annealing_schedule() if betas is None else np.asarray(betas, np.float64)
-    if betas.ndim != 1 or len(betas) < 2 or betas[0] != 0 or betas[-1] != 1 or np.any(np.diff(betas) <= 0):
-        raise ValueError("betas must increase strictly from 0 to 1")
+    W, b, c, base, betas, log_z_base = _annealing(rbm, base_biases, betas)
+    n_runs = check_int("n_runs", n_runs)
     generator = tf.random.Generator.from_seed(seed)
-    log_weights = _ais_runs(W, b, c, base, tf.constant(betas, tf.float32), generator, tf.constant(int(n_runs)))
+    log_weights = _ais_runs(W, b, c, base, tf.constant(betas, tf.float32), generator, tf.constant(n_runs))
     log_weights = log_weights.numpy().astype(np.float64)
-    # At beta = 0 the hidden units are free coins: Z_0 = Z_A 2^n_h.
-    log_z_base = float(np.sum(np.logaddexp(0.0, np.asarray(base, np.float64))) + W.shape[1] * np.log(2.0))
     top = log_weights.max()
     log_z = log_z_base + float(top + np.log(np.mean(np.exp(log_weights - top))))
     return AISResult(log_z=log_z, log_weights=log_weights, log_z_base=log_z_base, n_betas=len(betas))
@@ -337,24 +347,13 @@ def reverse_ais_log_likelihood(rbm, v, base_biases, n_runs: int = 1, betas=None,
         seed: seeds every sample.
         batch_size: chains run together (examples x runs are split into batches of this many).
     """
-    W = tf.convert_to_tensor(rbm.W, tf.float32)
-    b = tf.convert_to_tensor(rbm.b, tf.float32)
-    c = tf.convert_to_tensor(rbm.c, tf.float32)
-    base = tf.convert_to_tensor(base_biases, tf.float32)
-    if base.shape != b.shape:
-        raise ValueError(f"base_biases must have shape {tuple(b.shape)}, got {tuple(base.shape)}")
+    W, b, c, base, betas, log_z_base = _annealing(rbm, base_biases, betas)
     v = np.asarray(v)
     if v.ndim != 2 or v.shape[1] != W.shape[0] or len(v) == 0:
         raise ValueError(f"v must have shape (examples, {W.shape[0]}), got {v.shape}")
     if not np.all((v == 0) | (v == 1)):
         raise ValueError("v must be binary (0 or 1): RAISE estimates the probability of binary examples")
-    for name, value in (("n_runs", n_runs), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    betas = annealing_schedule() if betas is None else np.asarray(betas, np.float64)
-    if betas.ndim != 1 or len(betas) < 2 or betas[0] != 0 or betas[-1] != 1 or np.any(np.diff(betas) <= 0):
-        raise ValueError("betas must increase strictly from 0 to 1")
-    log_z_base = float(np.sum(np.logaddexp(0.0, np.asarray(base, np.float64))) + W.shape[1] * np.log(2.0))
+    n_runs, batch_size = check_int("n_runs", n_runs), check_int("batch_size", batch_size)
     chains = np.repeat(v.astype(np.float32), n_runs, axis=0)  # example i's runs are rows i*n_runs ...
     generator = tf.random.Generator.from_seed(seed)
     schedule = tf.constant(betas, tf.float32)
