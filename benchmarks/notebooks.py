@@ -9,7 +9,7 @@ to size TensorFlow's thread pools) and the results go to ``notebooks_one_cpu.jso
 
 Each notebook runs in a fresh kernel through papermill, with an empty model cache of its
 own, so a notebook that trains a DBN trains it (the first run a reader makes); the
-kernel's peak resident memory (``ru_maxrss``) is recorded as
+kernel's peak resident memory (``VmHWM``, see :func:`dbn_course.notebook.peak_memory_mb`) is recorded as
 ``notebook_<name>_peak_rss_mb`` and the wall time as ``notebook_<name>_s``. Binder leaves
 a notebook about 1.5 GB of its 2 GB.
 """

@@ -7,6 +7,8 @@ Modules:
     config     -- ``DBN_COURSE_QUICK`` and :func:`~dbn_course.config.by_mode`
     data       -- MNIST as tensorflow-datasets shapes it, online or offline
     idx        -- the IDX file format MNIST ships in
+    inputs     -- the data boundary: what learners pass, as visible vectors or a clear error
+    guard      -- the finiteness guard every training path keeps over its weights
     hopfield   -- Hopfield networks: Hebbian storage, energy descent, capacity
     boltzmann  -- a small fully connected Boltzmann machine, exact and sampled
     rbm        -- the Restricted Boltzmann Machine (a Keras layer) and its training loop

@@ -17,6 +17,8 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from .guard import FiniteGuard
+from .inputs import as_array
 from .validation import check_float, check_int
 
 
@@ -100,7 +102,9 @@ def fine_tune(model: keras.Model, images, labels, *, epochs: int = 5, learning_r
         optimizer: ``"sgd"`` (as in 2006) or ``"adam"``.
         batch_size: examples per step.
         test: optional ``(images, labels)`` measured after each epoch.
-        seed: seeds the shuffling (and Keras' other random state).
+        seed: seeds the order of the examples in each epoch -- and nothing else: the
+            learner's TensorFlow, NumPy and Python random states are left alone (seed
+            the model's own initialisation and dropout with its ``seed``).
         callbacks: functions ``f(epoch, history)`` run after each epoch; one that returns
             True stops training.
         stop_event: a :class:`threading.Event`; once set, training ends after the current
@@ -108,6 +112,11 @@ def fine_tune(model: keras.Model, images, labels, *, epochs: int = 5, learning_r
 
     Returns:
         ``{"loss": [...], "test_error_pct": [...], "epoch_seconds": [...]}``, one entry per epoch.
+
+    Raises:
+        ValueError: bad data or settings (e.g. labels outside the model's classes).
+        TrainingDivergedError: the loss or a weight became NaN or infinite; the weights of
+            the last finite epoch are put back.
     """
     import time
 
@@ -121,21 +130,19 @@ def fine_tune(model: keras.Model, images, labels, *, epochs: int = 5, learning_r
         opt = keras.optimizers.Adam(learning_rate)
     else:
         raise ValueError(f"optimizer must be 'sgd' or 'adam', got {optimizer!r}")
-    if seed is not None:
-        # Before the dataset: its shuffle's order depends on the global seed at creation.
-        keras.utils.set_random_seed(seed)
-    dataset = training_dataset(images, labels, batch_size, seed)
+    images, labels = _training_arrays(model, images, labels)
+    rng = np.random.default_rng(seed)
     model.compile(opt, "sparse_categorical_crossentropy")
+    guard = FiniteGuard(model.trainable_weights, "the classifier", f"Lower the learning rate (now {learning_rate:g}).")
     history = {"loss": [], "test_error_pct": [], "epoch_seconds": []}
     keras_callbacks = [] if stop_event is None else [_StopWhenSet(stop_event)]
     for epoch in range(epochs):
         start = time.perf_counter()
-        # The dataset shuffles itself.
+        dataset = epoch_batches(images, labels, rng.permutation(len(labels)), batch_size)
         result = model.fit(dataset, epochs=1, verbose=0, shuffle=False, callbacks=keras_callbacks)
         history["epoch_seconds"].append(time.perf_counter() - start)
         loss = float(result.history["loss"][-1])
-        if not np.isfinite(loss):
-            raise ArithmeticError(f"the loss became {loss} in epoch {epoch + 1}; lower the learning rate")
+        guard.check(f"in epoch {epoch + 1}", {"loss": loss})
         history["loss"].append(loss)
         if test is not None:
             history["test_error_pct"].append(error_pct(model, *test))
@@ -144,6 +151,24 @@ def fine_tune(model: keras.Model, images, labels, *, epochs: int = 5, learning_r
         if stop_event is not None and stop_event.is_set():
             break
     return history
+
+
+def _training_arrays(model: keras.Model, images, labels) -> tuple:
+    """Images (n, n_in) through the data boundary, as tensors, and labels checked against the model's classes."""
+    import tensorflow as tf
+
+    width = model.inputs[0].shape[-1] if getattr(model, "inputs", None) else None
+    array, scale = as_array(images, width, "images", min_rows=1)
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or len(labels) != len(array):
+        raise ValueError(f"labels must be one integer class per image: {len(array)} images, labels of shape "
+                         f"{labels.shape}")
+    classes = model.outputs[0].shape[-1] if getattr(model, "outputs", None) else None
+    if not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0 or (classes and labels.max() >= classes):
+        raise ValueError(f"labels must be integers in [0, {classes}), the model's classes; got values "
+                         f"from {labels.min()} to {labels.max()} ({labels.dtype})")
+    images = tf.constant(array) if scale != 1.0 or array.dtype == np.bool_ else tf.constant(array, tf.float32)
+    return (images, scale), tf.constant(labels.astype(np.int64))
 
 
 class _StopWhenSet(keras.callbacks.Callback):
@@ -158,24 +183,24 @@ class _StopWhenSet(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def training_dataset(images, labels, batch_size: int = 100, seed: int | None = 0):
-    """Shuffled minibatches of (image / 255, label) with the images kept as uint8 until each batch.
+def epoch_batches(images, labels, order, batch_size: int = 100):
+    """One epoch's minibatches of (image / 255, label), in ``order``, with the images kept as uint8 until each batch.
 
     A float32 copy of 60,000 MNIST images takes 188 MB; scaling batch by batch keeps the
-    notebook's memory within what Binder gives.
+    notebook's memory within what Binder gives. The order is drawn by the caller
+    (:func:`fine_tune` draws it from its own seeded generator), so shuffling depends on
+    no global random state.
+
+    Args:
+        images: ``(tensor, scale)`` from the training arrays: the pixels and the factor
+            that maps them to [0, 1].
+        labels: an int64 tensor of classes.
+        order: the permutation of the examples for this epoch.
+        batch_size: examples per minibatch.
     """
     import tensorflow as tf
 
-    images = np.asarray(images)
-    images = images.reshape(len(images), -1)
-    labels = np.asarray(labels)
-    if len(images) != len(labels):
-        raise ValueError(f"{len(images)} images but {len(labels)} labels")
-    scale = 1.0 / 255.0 if images.dtype == np.uint8 else 1.0
-    if scale == 1.0:
-        images = images.astype(np.float32, copy=False)
-    images, labels = tf.constant(images), tf.constant(labels.astype(np.int64))
-    # Shuffle indices, not images: the shuffle buffer then holds 8 bytes per example.
-    order = tf.data.Dataset.range(len(labels)).shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
-    return order.batch(batch_size).map(
-        lambda rows: (tf.cast(tf.gather(images, rows), tf.float32) * scale, tf.gather(labels, rows))).prefetch(2)
+    pixels, scale = images
+    return (tf.data.Dataset.from_tensor_slices(np.asarray(order, np.int64)).batch(batch_size)
+            .map(lambda rows: (tf.cast(tf.gather(pixels, rows), tf.float32) * scale, tf.gather(labels, rows)))
+            .prefetch(2))

@@ -11,7 +11,13 @@ looks for the data in this order and takes the first that has it:
 4. a tensorflow-datasets download, tried only after a network probe of at most
    :data:`ONLINE_PROBE_TIMEOUT_S` seconds says the machine is online;
 5. the MNIST subset bundled with the package (the first 10,000 training and 2,000 test
-   images), announced by one printed line.
+   images).
+
+Which copy is in use is never printed where a computation happens to trigger the search
+(a notebook cell's output would then change with the machine it runs on): the setup
+report (:func:`dbn_course.notebook.describe_setup`) says it, with
+:meth:`MNISTSource.notice` on how to get the full set; figures computed on the subset
+carry a caption; and the module logs it at INFO level to the ``dbn_course.data`` logger.
 
 A directory that is named explicitly (1 or 2) must hold the four standard IDX files,
 ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``, ``t10k-images-idx3-ubyte`` and
@@ -26,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import logging
 import os
 import socket
 import threading
@@ -37,6 +44,8 @@ import tensorflow as tf  # already started quietly by dbn_course/__init__.py
 
 from .idx import IDXFormatError, read_idx
 from .validation import check_unit_interval
+
+log = logging.getLogger(__name__)
 
 MNIST_DIR_ENV = "DBN_COURSE_MNIST_DIR"
 OFFLINE_ENV = "DBN_COURSE_OFFLINE"
@@ -107,6 +116,18 @@ class MNISTSource:
         }[self.kind]
         return f"MNIST from {origin}"
 
+    def notice(self) -> str:
+        """What a learner on this copy should know: for the bundled subset, how to get the full set."""
+        if not self.is_subset:
+            return ""
+        return (
+            f"This is the {EMBEDDED_SIZES['train']:,}/{EMBEDDED_SIZES['test']:,}-image MNIST subset bundled "
+            f"with dbn-course, since no other copy was found: figures and numbers differ from the "
+            f"committed ones, which used the full {FULL_SIZES['train']:,}/{FULL_SIZES['test']:,} set. For that "
+            f"set, name a folder holding the four MNIST .gz files in {MNIST_DIR_ENV} (chapter 00 shows how), "
+            "or run online so that tensorflow-datasets downloads it."
+        )
+
 
 def _idx_path(directory: Path, stem: str) -> Path | None:
     for candidate in (directory / f"{stem}.gz", directory / stem):
@@ -165,20 +186,6 @@ def is_online(host: str = ONLINE_PROBE_HOST, port: int = 443, timeout: float = O
     return bool(result and result[0])
 
 
-_announced_embedded = False
-
-
-def _announce_embedded() -> None:
-    global _announced_embedded
-    if not _announced_embedded:
-        _announced_embedded = True
-        print(
-            f"Using the {EMBEDDED_SIZES['train']:,}/{EMBEDDED_SIZES['test']:,}-image MNIST subset "
-            f"bundled with dbn-course; for the full 60,000/10,000 set, set {MNIST_DIR_ENV} to a "
-            "folder holding the four MNIST .gz files (or let tensorflow-datasets download it)."
-        )
-
-
 def _tfds_prepare(data_dir: Path, download: bool) -> MNISTSource | None:
     try:
         import tensorflow_datasets as tfds
@@ -190,7 +197,7 @@ def _tfds_prepare(data_dir: Path, download: bool) -> MNISTSource | None:
             builder.download_and_prepare()
     except Exception as exc:  # tfds raises many kinds; any failure means "not this source"
         if download:
-            print(f"tensorflow-datasets could not provide MNIST ({type(exc).__name__}: {exc}).")
+            log.info("tensorflow-datasets could not provide MNIST (%s: %s)", type(exc).__name__, exc)
         return None
     return MNISTSource("tfds", str(data_dir))
 
@@ -252,8 +259,9 @@ def _find_source(data_dir, download: bool) -> MNISTSource:
         source = _tfds_prepare(tfds_dir, download=True)
         if source is not None:
             return source
-    _announce_embedded()
-    return MNISTSource("embedded", str(EMBEDDED_DIR))
+    source = MNISTSource("embedded", str(EMBEDDED_DIR))
+    log.info(source.notice())
+    return source
 
 
 # --------------------------------------------------------------------------- arrays
@@ -417,21 +425,41 @@ def load(split: str = "train", data_dir: str | os.PathLike | None = None, as_sup
 # --------------------------------------------------------------------------- transforms
 
 
-def flatten_image(x, label: bool = True):
+def flatten_image(x, label=True):
     """Turn a dataset element into a 784-vector of floats in [0, 1] (and its label).
 
     Pixels are divided by 255, so black is 0 and white exactly 1. Works on one
     element (``image`` of shape (28, 28, 1)) or a batch ((n, 28, 28, 1) -> (n, 784)).
 
+    The element may be a tfds dict ``{"image": ..., "label": ...}`` (as
+    ``data.load()`` gives it) or, from ``data.load(as_supervised=True)``, an
+    ``(image, label)`` pair, which ``Dataset.map`` passes as two arguments: then
+    ``flatten_image(image, label)`` returns ``(vector, label)``.
+
     Args:
-        x: a dataset element ``{"image": ..., "label": ...}``.
-        label: return ``(vector, label)`` if True, else the vector alone.
+        x: a dataset element ``{"image": ..., "label": ...}``, or an image.
+        label: for a dict, return ``(vector, label)`` if True, else the vector alone; for
+            an image, the label to return beside it (an image with no label gives the
+            vector alone).
     """
-    image = tf.convert_to_tensor(x["image"])
+    if isinstance(x, dict):
+        if "image" not in x:
+            raise ValueError(f"flatten_image takes a tfds element with an 'image' entry, got keys {sorted(x)}")
+        image, target = x["image"], x.get("label")
+        if label is not True and label is not False:
+            raise ValueError("flatten_image(element, label=...) takes True or False for a dict element, "
+                             f"got {label!r}")
+    else:
+        image, target = x, (None if label is True or label is False else label)
+    image = tf.convert_to_tensor(image)
+    rank = image.shape.rank
+    if rank is not None and (rank < 3 or image.shape[-3:].num_elements() not in (None, NUM_PIXELS)):
+        raise ValueError(f"flatten_image takes MNIST images of shape (28, 28, 1), one or a batch; got shape "
+                         f"{tuple(image.shape)}")
     leading = tf.shape(image)[:-3]
     flat = tf.reshape(tf.cast(image, tf.float32) / 255.0, tf.concat([leading, [NUM_PIXELS]], axis=0))
-    if label:
-        return flat, x["label"]
+    if target is not None and label is not False:
+        return flat, target
     return flat
 
 

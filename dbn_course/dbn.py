@@ -43,11 +43,21 @@ import tensorflow as tf
 from tqdm.auto import tqdm
 
 from . import classifier
-from .rbm import RBM, TrainingDivergedError, linear_decay, train_rbm
+from .guard import FiniteGuard
+from .inputs import as_array, strip_label, visible_batch
+from .rbm import RBM, linear_decay, train_rbm
 from .top_level import LabelledRBM
-from .validation import check_float, check_int, check_unit_interval
+from .validation import check_float, check_int, is_symbolic
 
 PHASES = ("wake", "top", "sleep")
+NOT_A_KERAS_TRAINER = (
+    "A DBN is not trained with Keras' compile and fit: it learns by dbn.pretrain(images, labels) and "
+    "dbn.up_down(images, labels). To fine-tune it by backpropagation, as the book's last listing means to, "
+    "turn it into the classifier it defines and train that: model = dbn.to_classifier(); "
+    "model.compile(optimizer='sgd', loss='sparse_categorical_crossentropy', metrics=['accuracy']); "
+    "model.fit(images / 255, labels) -- integer labels need the sparse loss, one-hot labels "
+    "CategoricalCrossentropy -- or dbn_course.classifier.fine_tune(model, images, labels)."
+)
 RBM_ARGUMENTS = {"number_hidden_units", "number_visible_units", "learning_rate", "cd_steps", "persistent",
                  "momentum", "weight_decay", "seed"}
 
@@ -143,11 +153,25 @@ class DBN(keras.Model):
     def build(self, input_shape=None):
         self.built = True
 
+    def __call__(self, inputs, *args, **kwargs):
+        # Eager data goes through the boundary first (see RBM.__call__).
+        if not is_symbolic(inputs) and not isinstance(inputs, keras.KerasTensor):
+            inputs = visible_batch(inputs, self.number_visible_units, "images")
+        return super().__call__(inputs, *args, **kwargs)
+
     def call(self, inputs):
-        features = self._recognise(inputs)[-1]
+        features = self._recognise(visible_batch(inputs, self.number_visible_units, "inputs"))[-1]
         if self.number_label_units:
             return tf.nn.softmax(-self.top._label_free_energies_slice(features), axis=-1)
         return self.top._hidden_probabilities(features)
+
+    def compile(self, *args, **kwargs):
+        """Not for a DBN: its training is :meth:`pretrain` and :meth:`up_down`. See :data:`NOT_A_KERAS_TRAINER`."""
+        raise TypeError(NOT_A_KERAS_TRAINER)
+
+    def fit(self, *args, **kwargs):
+        """Not for a DBN: its training is :meth:`pretrain` and :meth:`up_down`. See :data:`NOT_A_KERAS_TRAINER`."""
+        raise TypeError(NOT_A_KERAS_TRAINER)
 
     def clone(self) -> "DBN":
         """A new DBN with this one's configuration and a copy of every weight."""
@@ -179,23 +203,10 @@ class DBN(keras.Model):
 
     # ------------------------------------------------------------------ checks
 
-    def _flat(self, images, name: str = "images") -> np.ndarray:
-        """``images`` as a (batch, n_v) array, each image flattened; any other shape raises ValueError."""
-        array = np.asarray(images)
-        if array.ndim > 2:
-            array = array.reshape(len(array), -1)
-        if array.ndim != 2 or array.shape[1] != self.number_visible_units:
-            raise ValueError(f"{name} must have shape (batch, {self.number_visible_units}), got {np.shape(images)}")
-        return array
-
     def _images(self, images, name: str = "images"):
-        """Images as float32 (batch, n_v) in [0, 1]; uint8 pixels are read as value / 255."""
-        array = self._flat(images, name)
-        if array.dtype == np.uint8:
-            return array.astype(np.float32) / 255.0
-        array = array.astype(np.float32, copy=False)
-        check_unit_interval(array, name)
-        return array
+        """Images as float32 (batch, n_v) in [0, 1] through the data boundary (:mod:`dbn_course.inputs`)."""
+        array, scale = as_array(images, self.number_visible_units, name)
+        return array.astype(np.float32) * np.float32(scale) if scale != 1.0 or array.dtype != np.float32 else array
 
     def _labels(self, labels, n: int):
         if not self.number_label_units:
@@ -263,7 +274,7 @@ class DBN(keras.Model):
         Returns:
             One training history per layer trained (see :func:`~dbn_course.rbm.train_rbm`).
         """
-        images, labels = _as_arrays(images, labels)
+        images, labels = _as_arrays(images, labels, self.number_visible_units)
         n = len(images)
         if self.number_label_units:
             if labels is None:
@@ -318,7 +329,7 @@ class DBN(keras.Model):
         num_epochs = check_int("num_epochs", num_epochs)
         learning_rate = check_float("learning_rate", learning_rate, 0.0, low_open=True)
         cd_steps = check_int("cd_steps", cd_steps)
-        images, labels = _as_arrays(images, labels)
+        images, labels = _as_arrays(images, labels, self.number_visible_units)
         layer_input = self._pixels_as_uint8(images)
         for rbm in self.rbms[:-1]:
             layer_input = _propagate(rbm, layer_input)
@@ -341,13 +352,15 @@ class DBN(keras.Model):
             top._trainer = None
 
     def _pixels_as_uint8(self, images):
-        array = self._flat(images)
-        if len(array) == 0:
-            raise ValueError("no training images")
+        """Training images as uint8 (n, n_v): pixels as given, floats in [0, 1] times 255, rounded."""
+        array, scale = as_array(images, self.number_visible_units, "training images", min_rows=1)
         if array.dtype == np.uint8:
             return array
-        check_unit_interval(array, "images")
         return np.round(array.astype(np.float32) * 255).astype(np.uint8)
+
+    def finite_guard(self) -> FiniteGuard:
+        """A :class:`~dbn_course.guard.FiniteGuard` over every weight of the DBN."""
+        return FiniteGuard(self.trainable_weights, "the DBN", "Lower the learning rate.")
 
     # ------------------------------------------------------------------ up-down fine-tuning
 
@@ -393,7 +406,7 @@ class DBN(keras.Model):
         monitor_size = check_int("monitor_size", monitor_size)
         if len(self.rbms) < 2:
             raise ValueError("up-down fine-tuning needs at least two layers: one directed, one at the top")
-        images, labels = _as_arrays(images, labels)
+        images, labels = _as_arrays(images, labels, self.number_visible_units)
         pixels = self._pixels_as_uint8(images)
         if self.number_label_units:
             if labels is None:
@@ -407,6 +420,7 @@ class DBN(keras.Model):
         monitor_images, monitor_labels = pixels[:monitor_size], (None if labels is None else labels[:monitor_size])
         history = {"reconstruction_cost": [], "train_error_pct": [], "monitor_error_pct": [], "epoch_seconds": [],
                    "stopped_early": False}
+        guard = self.finite_guard()
         n_batches = math.ceil(len(pixels) / batch_size)
         with tqdm(total=n_batches * num_epochs, disable=not progress, desc="up-down fine-tuning",
                   unit="batch") as bar:
@@ -428,8 +442,10 @@ class DBN(keras.Model):
                                                                  .astype(np.int32)))
                     bar.update(1)
                 history["epoch_seconds"].append(time.perf_counter() - start)
-                self._check_finite(epoch)
-                history["reconstruction_cost"].append(self.generative_reconstruction_cost(monitor_images))
+                cost = self.generative_reconstruction_cost(monitor_images)
+                guard.check(f"in up-down epoch {epoch + 1} (learning rate {learning_rate:g})",
+                            {"reconstruction cost": cost})
+                history["reconstruction_cost"].append(cost)
                 if self.number_label_units:
                     history["train_error_pct"].append(self.error_pct(monitor_images, monitor_labels))
                     if monitor is not None:
@@ -466,13 +482,20 @@ class DBN(keras.Model):
     def _one_phase(self, phases, images, labels, learning_rate, top_gibbs_steps):
         if len(self.rbms) < 2:
             raise ValueError("wake and sleep phases need at least two layers: one directed, one at the top")
+        images, labels = _as_arrays(images, labels, self.number_visible_units)
         pixels = self._pixels_as_uint8(images)
+        if self.number_label_units and labels is None:
+            raise ValueError("this DBN has label units: pass the minibatch's labels")
         targets = (self._labels(labels, len(pixels)) if self.number_label_units
                    else np.zeros((len(pixels), 0), np.float32))
         trainer = self._trainer(check_float("learning_rate", learning_rate, 0.0, low_open=True),
                                 check_int("top_gibbs_steps", top_gibbs_steps), phases)
+        guard = self.finite_guard()
         trainer.run(tf.constant(pixels), tf.constant(targets), tf.range(len(pixels))[tf.newaxis])
-        return self.generative_reconstruction_cost(pixels)
+        cost = self.generative_reconstruction_cost(pixels)
+        guard.check(f"in this {'/'.join(phases)} update (learning rate {learning_rate:g})",
+                    {"reconstruction cost": cost})
+        return cost
 
     def _trainer(self, learning_rate, top_gibbs_steps, phases=PHASES):
         key = (learning_rate, top_gibbs_steps, tuple(phases))
@@ -486,12 +509,6 @@ class DBN(keras.Model):
         h = self.rbms[0]._hidden_probabilities(v)
         logits = tf.matmul(h, self.generative_weights[0]) + self.generative_biases[0]
         return float(tf.reduce_mean(tf.reduce_sum(tf.nn.softplus(logits) - v * logits, axis=-1)))
-
-    def _check_finite(self, epoch: int) -> None:
-        for var in self.trainable_weights:
-            if not bool(tf.reduce_all(tf.math.is_finite(var))):
-                raise TrainingDivergedError(f"{var.path} became NaN or infinite in up-down epoch {epoch + 1}; "
-                                            "lower the learning rate")
 
     # ------------------------------------------------------------------ generation
 
@@ -715,25 +732,40 @@ def _check_rbm_params(rbm_params) -> list[dict]:
     return checked
 
 
-def _as_arrays(images, labels):
-    """Arrays from a ``tf.data.Dataset`` (of (image, label) pairs, tfds dicts, or images); arrays pass through."""
+def _as_arrays(images, labels, n_visible: int):
+    """Image and label arrays from what a learner passes: arrays, a dataset element, or a dataset.
+
+    A ``tf.data.Dataset`` may yield (image, label) pairs, tfds dicts or images alone,
+    one at a time or in batches; a batch as a dataset yields it (a dict or a pair) also
+    carries its labels. Each image becomes one row of n_v values.
+    """
     if isinstance(images, tf.data.Dataset):
         if labels is not None:
             raise ValueError("a dataset carries its own labels: pass (image, label) pairs, not labels=")
         xs, ys = [], []
         for element in images.as_numpy_iterator():
             if isinstance(element, dict):
-                element = (element["image"], element.get("label"))
-            if isinstance(element, tuple):
-                xs.append(np.asarray(element[0]))
-                if len(element) > 1 and element[1] is not None:
-                    ys.append(element[1])
-            else:
-                xs.append(np.asarray(element))
+                element = (element["image"], element.get("label")) if "image" in element else element
+            image, label = element if isinstance(element, tuple) and len(element) == 2 else (element, None)
+            image = np.asarray(image)
+            if image.size % n_visible or isinstance(element, dict):
+                raise ValueError(f"the dataset's elements must be images of {n_visible} pixels (with or without "
+                                 f"their labels); got {element if isinstance(element, dict) else image.shape}")
+            xs.append(image.reshape(-1, n_visible))
+            if label is not None:
+                ys.append(np.atleast_1d(label))
         if not xs:
-            raise ValueError("the dataset is empty")
-        xs = np.stack(xs)
-        return xs.reshape(len(xs), -1), (np.asarray(ys) if len(ys) == len(xs) else None)
+            raise ValueError("training data is empty: the dataset yields no examples")
+        xs = np.concatenate(xs)
+        ys = np.concatenate(ys) if ys else None
+        return xs, (ys if ys is not None and len(ys) == len(xs) else None)
+    if isinstance(images, dict) or (isinstance(images, tuple) and strip_label(images) is not images):
+        if labels is not None:
+            raise ValueError("these images carry their own labels: pass them alone, or pass labels=, not both")
+        labels = images.get("label") if isinstance(images, dict) else images[1]
+        images = strip_label(images)
+    if isinstance(images, tf.Tensor):
+        images = images.numpy()
     images = np.asarray(images)
     if labels is not None:
         labels = np.asarray(labels)

@@ -21,6 +21,7 @@ import itertools
 import numpy as np
 import tensorflow as tf
 
+from .inputs import binary_batch
 from .validation import check_int
 
 MAX_ENUMERATED_UNITS = 20
@@ -62,7 +63,7 @@ def pseudo_log_likelihood(rbm, v, seed=None, exact: bool = False):
         seed: seed of the random bit choice (ignored when ``exact``).
         exact: flip every bit instead of one.
     """
-    v = tf.convert_to_tensor(v, tf.float32)
+    v = binary_batch(v, rbm.W.shape[0], why="the pseudo-likelihood is a probability of binary vectors")
     n_visible = v.shape[-1]
     free = rbm.free_energy(v)
     if exact:
@@ -265,6 +266,8 @@ def _ais_runs(W, b, c, base, betas, generator, n_runs):
     v = tf.cast(generator.uniform([n_runs, n_visible]) < tf.sigmoid(base), tf.float32)
     log_w = tf.zeros([n_runs])
     for k in tf.range(1, tf.shape(betas)[0]):
+        # With one visible unit, broadcasting gives v a static width of 1 that the loop body does not keep.
+        tf.autograph.experimental.set_loop_options(shape_invariants=[(v, tf.TensorShape([None, None]))])
         beta, previous = betas[k], betas[k - 1]
         x = tf.matmul(v, W) + c
         log_w += ((beta - previous) * tf.linalg.matvec(v, b - base)
@@ -277,7 +280,7 @@ def _ais_runs(W, b, c, base, betas, generator, n_runs):
 
 def ais_log_likelihood(rbm, v, result: AISResult, batch_size: int = 1000) -> float:
     """Average log p(v) = -F(v) - log Z over the rows of binary ``v``, with log Z from AIS."""
-    v = np.asarray(v, np.float32)
+    v = binary_batch(v, rbm.W.shape[0], why="the log-likelihood is that of binary images").numpy()
     free = [rbm.free_energy(v[i:i + batch_size]).numpy() for i in range(0, len(v), batch_size)]
     return float(-np.mean(np.concatenate(free)) - result.log_z)
 
@@ -348,11 +351,7 @@ def reverse_ais_log_likelihood(rbm, v, base_biases, n_runs: int = 1, betas=None,
         batch_size: chains run together (examples x runs are split into batches of this many).
     """
     W, b, c, base, betas, log_z_base = _annealing(rbm, base_biases, betas)
-    v = np.asarray(v)
-    if v.ndim != 2 or v.shape[1] != W.shape[0] or len(v) == 0:
-        raise ValueError(f"v must have shape (examples, {W.shape[0]}), got {v.shape}")
-    if not np.all((v == 0) | (v == 1)):
-        raise ValueError("v must be binary (0 or 1): RAISE estimates the probability of binary examples")
+    v = binary_batch(v, W.shape[0], why="RAISE estimates the probability of binary examples").numpy()
     n_runs, batch_size = check_int("n_runs", n_runs), check_int("batch_size", batch_size)
     chains = np.repeat(v.astype(np.float32), n_runs, axis=0)  # example i's runs are rows i*n_runs ...
     generator = tf.random.Generator.from_seed(seed)

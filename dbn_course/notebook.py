@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import numbers
 import platform
+import textwrap
 
 RECORD_MIMETYPE = "application/vnd.dbn-course.record+json"
 
@@ -61,7 +62,11 @@ def read_records(notebook) -> dict:
 
 
 def describe_setup() -> str:
-    """A few lines on the software, CPU threads, run mode and MNIST copy in use."""
+    """A few lines on the software, CPU threads, run mode and MNIST copy in use.
+
+    On the bundled subset it adds how to get the full data set: this report, which no
+    test compares, is where the course says which copy a learner has.
+    """
     import tensorflow as tf
 
     from . import __version__, config, data, runtime
@@ -73,13 +78,35 @@ def describe_setup() -> str:
         f"Run mode: {'quick (DBN_COURSE_QUICK=1)' if config.quick_mode() else 'full'}",
         f"Data: {source.describe()}",
     ]
+    if source.is_subset:
+        lines.append(textwrap.fill(source.notice(), width=100, initial_indent="  ", subsequent_indent="  "))
     return "\n".join(lines)
 
 
+def peak_memory_mb() -> float:
+    """This process's peak resident memory in MB: Linux's ``VmHWM``, else ``ru_maxrss``.
+
+    ``ru_maxrss`` alone misleads for a notebook kernel: Linux carries it over ``exec`` from
+    the process that forked the kernel, so a kernel started by a large test process reports
+    that process's peak. ``VmHWM`` belongs to the kernel's own memory map.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB elsewhere
+
+
 _PEAK_MEMORY_CELL = (
-    "import resource as _resource\n"
-    "from dbn_course.notebook import record as _record\n"
-    "_record('_peak_rss_mb', _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss / 1024)"
+    "from dbn_course.notebook import peak_memory_mb as _peak_memory_mb, record as _record\n"
+    "_record('_peak_rss_mb', _peak_memory_mb())"
 )
 
 
@@ -87,7 +114,7 @@ def execute_notebook(path, output_path, parameters: dict | None = None, timeout:
     """Run a notebook with papermill and return its records, plus its kernel's peak memory.
 
     A cell appended to the executed copy records the kernel's peak resident set size
-    (Linux ``ru_maxrss``) as ``_peak_rss_mb``; the source notebook is not modified.
+    (:func:`peak_memory_mb`) as ``_peak_rss_mb``; the source notebook is not modified.
     Requires the test extras (papermill).
 
     Args:

@@ -48,11 +48,11 @@ import tensorflow as tf
 from tqdm.auto import tqdm
 
 from . import evaluation
-from .validation import check_float, check_int, check_unit_interval
+from .guard import FiniteGuard, TrainingDivergedError
+from .inputs import as_array, visible_batch, visible_dataset
+from .validation import check_float, check_int, check_unit_interval, is_symbolic
 
-
-class TrainingDivergedError(ArithmeticError):
-    """The weights became NaN or infinite during training."""
+__all__ = ["RBM", "TrainingDivergedError", "linear_decay", "load_rbm", "save_rbm", "train_rbm"]
 
 
 @keras.saving.register_keras_serializable(package="dbn_course")
@@ -124,8 +124,15 @@ class RBM(keras.layers.Layer):
         self.c = self.add_weight(name="c", shape=(self.number_hidden_units,), initializer="zeros")
         super().build(input_shape)
 
+    def __call__(self, inputs, *args, **kwargs):
+        # Eager data goes through the boundary before Keras, so a learner's mistake reads
+        # as the package's message, not as one wrapped in Keras' call report.
+        if not is_symbolic(inputs) and not isinstance(inputs, keras.KerasTensor):
+            inputs = self._visible(inputs, "inputs")
+        return super().__call__(inputs, *args, **kwargs)
+
     def call(self, inputs):
-        return self._hidden_probabilities(inputs)
+        return self._hidden_probabilities(visible_batch(inputs, self.number_visible_units, "inputs"))
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-1], self.number_hidden_units)
@@ -168,13 +175,11 @@ class RBM(keras.layers.Layer):
 
     # ------------------------------------------------------------------ checks
 
-    def _visible(self, v, name: str = "v"):
-        v = tf.convert_to_tensor(v, tf.float32)
+    def _visible(self, v, name: str = "v", *, min_rows: int = 0):
+        """``v`` through the data boundary (:mod:`dbn_course.inputs`): float32 (batch, n_v) in [0, 1]."""
+        v = visible_batch(v, self.number_visible_units, name, min_rows=min_rows)
         if not self.built:
             self.build((None, v.shape[-1]))
-        if v.shape.rank != 2 or v.shape[-1] != self.number_visible_units:
-            raise ValueError(f"{name} must have shape (batch, {self.number_visible_units}), got {tuple(v.shape)}")
-        check_unit_interval(v, name)
         return v
 
     def _hidden(self, h, name: str = "h"):
@@ -283,7 +288,7 @@ class RBM(keras.layers.Layer):
 
     def reconstruction_cost(self, v):
         """Cross-entropy of v with its mean-field reconstruction (see :mod:`dbn_course.evaluation`)."""
-        return evaluation.reconstruction_cost(self, self._visible(v))
+        return evaluation.reconstruction_cost(self, self._visible(v, min_rows=1))
 
     def pseudo_likelihood(self, v, seed=None, exact: bool = False):
         """Average pseudo-log-likelihood of binary v (see :mod:`dbn_course.evaluation`)."""
@@ -332,10 +337,35 @@ class RBM(keras.layers.Layer):
     # ------------------------------------------------------------------ training
 
     def cd_update(self, v):
-        """One CD-k (or PCD-k) update on a minibatch; returns its reconstruction cost."""
-        v = self._visible(v)
+        """One CD-k (or PCD-k) update on a minibatch; returns its reconstruction cost.
+
+        ``v`` is anything :mod:`dbn_course.inputs` reads: floats in [0, 1], uint8 pixels,
+        a batch of images, or a dataset's ``(image, label)`` batch (the label is dropped).
+
+        Raises:
+            ValueError: the minibatch is empty or not visible data.
+            TrainingDivergedError: the update made a weight NaN or infinite; the weights
+                from before it are put back.
+        """
+        v = self._visible(v, min_rows=1)
+        guard = self.finite_guard()
         self.trainer.step(v)
-        return float(self.reconstruction_cost(v))
+        cost = float(self.reconstruction_cost(v))
+        self._check_update(guard, "in this update", {"reconstruction cost": cost})
+        return cost
+
+    def finite_guard(self) -> FiniteGuard:
+        """A :class:`~dbn_course.guard.FiniteGuard` over W, b and c, holding their current values."""
+        return FiniteGuard([self.W, self.b, self.c], "the RBM",
+                           f"Lower the learning rate (now {self.learning_rate:g}).")
+
+    def _check_update(self, guard: FiniteGuard, when: str, monitored: dict | None = None) -> None:
+        """Run ``guard``'s check; on divergence also drop the momentum and the persistent chains."""
+        try:
+            guard.check(when, monitored)
+        except TrainingDivergedError:
+            self._trainer = None
+            raise
 
     @property
     def trainer(self) -> "_CDTrainer":
@@ -436,27 +466,6 @@ class _CDTrainer:
                 var.assign_sub(learning_rate * grad)
 
 
-def _as_training_array(data) -> tuple[np.ndarray, float]:
-    """The array to train on and the factor that maps it to [0, 1].
-
-    uint8 arrays are pixel values: they stay uint8 (a quarter of the memory of float32)
-    and are scaled by 1/255 batch by batch. Boolean arrays are binary data, kept as one
-    byte per unit. Other arrays must already lie in [0, 1].
-    """
-    array = np.asarray(data)
-    if array.ndim != 2:
-        raise ValueError(f"training data must have shape (examples, visible units), got {array.shape}")
-    if len(array) == 0:
-        raise ValueError("training data is empty")
-    if array.dtype == np.uint8:
-        return array, 1.0 / 255.0
-    if array.dtype == np.bool_:
-        return array, 1.0
-    array = array.astype(np.float32, copy=False)
-    check_unit_interval(array, "training data")
-    return array, 1.0
-
-
 def _array_epoch(trainer, data, scale, batch_size, shuffle, rng):
     """Run one epoch over a tensor ``data``, yielding the number of batches done after each call."""
     n = int(data.shape[0])
@@ -488,8 +497,11 @@ def train_rbm(rbm: RBM, data, num_epochs: int = 10, batch_size: int = 100, *, to
     Args:
         rbm: the model; its constructor's hyperparameters apply.
         data: an array of shape (examples, n_v) -- floats in [0, 1], uint8 pixel values
-            read as value / 255, or booleans -- or a ``tf.data.Dataset`` of visible vectors (after
-            ``map_fn``), like the book's ``mnist_train``. Arrays train fastest.
+            read as value / 255, or booleans; images of n_v pixels are flattened -- or a
+            ``tf.data.Dataset`` of such examples, one per element (after ``map_fn``), like
+            the book's ``mnist_train``; a label in the elements (tfds dicts or
+            ``(image, label)`` pairs) is dropped. Arrays train fastest. What is accepted
+            is :mod:`dbn_course.inputs`' to say.
         num_epochs: passes over the data.
         batch_size: examples per update.
         tolerance: stop early once the monitored cost changes by at most this much
@@ -513,8 +525,9 @@ def train_rbm(rbm: RBM, data, num_epochs: int = 10, batch_size: int = 100, *, to
         per epoch, plus ``"stopped_early"``.
 
     Raises:
-        ValueError: bad data or hyperparameters.
-        TrainingDivergedError: the weights became NaN or infinite (checked every epoch).
+        ValueError: bad data (empty, outside [0, 1], the wrong width) or hyperparameters.
+        TrainingDivergedError: the weights or the monitored cost became NaN or infinite
+            (checked every epoch); the weights of the last finite epoch are put back.
     """
     num_epochs = check_int("num_epochs", num_epochs)
     batch_size = check_int("batch_size", batch_size)
@@ -524,7 +537,7 @@ def train_rbm(rbm: RBM, data, num_epochs: int = 10, batch_size: int = 100, *, to
     rng = np.random.default_rng(seed)
 
     if isinstance(data, tf.data.Dataset):
-        dataset = data.map(map_fn) if map_fn is not None else data
+        dataset = visible_dataset(data, rbm.number_visible_units, map_fn)
         monitor = tf.concat(list(dataset.take(monitor_size).batch(monitor_size)), axis=0)
         if shuffle:
             dataset = dataset.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
@@ -537,7 +550,9 @@ def train_rbm(rbm: RBM, data, num_epochs: int = 10, batch_size: int = 100, *, to
     else:
         if map_fn is not None:
             raise ValueError("map_fn applies to datasets; transform arrays before training")
-        array, scale = _as_training_array(data)
+        array, scale = as_array(data, rbm.number_visible_units, "training data", min_rows=1)
+        if array.dtype not in (np.uint8, np.bool_):
+            array = np.ascontiguousarray(array, np.float32)
         monitor = tf.constant(np.asarray(array[:monitor_size], np.float32)) * scale
         tensor = tf.constant(array)
         batches_per_epoch = math.ceil(len(array) / batch_size)
@@ -547,6 +562,7 @@ def train_rbm(rbm: RBM, data, num_epochs: int = 10, batch_size: int = 100, *, to
 
     monitor = rbm._visible(monitor, "training data")
     trainer = rbm.trainer
+    guard = rbm.finite_guard()
     history = {"reconstruction_cost": [], "epoch_seconds": [], "stopped_early": False}
     total = batches_per_epoch * num_epochs if batches_per_epoch else None
     with tqdm(total=total, disable=not progress, desc=description, unit="batch") as bar:
@@ -557,8 +573,8 @@ def train_rbm(rbm: RBM, data, num_epochs: int = 10, batch_size: int = 100, *, to
                 if stop_event is not None and stop_event.is_set():
                     break
             history["epoch_seconds"].append(time.perf_counter() - start)
-            _check_finite(rbm, index)
             cost = float(rbm.reconstruction_cost(monitor))
+            rbm._check_update(guard, f"in epoch {index + 1}", {"reconstruction cost": cost})
             history["reconstruction_cost"].append(cost)
             bar.set_postfix(epoch=index + 1, cost=f"{cost:.2f}")
             stop = any([bool(callback(rbm, index, history)) for callback in callbacks])
@@ -581,15 +597,6 @@ def linear_decay(learning_rate: float, num_epochs: int):
         rbm.learning_rate = learning_rate * max(1.0 - (epoch + 1) / num_epochs, 1e-3)
 
     return decay
-
-
-def _check_finite(rbm: RBM, epoch: int) -> None:
-    for var in (rbm.W, rbm.b, rbm.c):
-        if not bool(tf.reduce_all(tf.math.is_finite(var.value))):
-            raise TrainingDivergedError(
-                f"the RBM's {var.name} became NaN or infinite in epoch {epoch + 1}: training stopped. "
-                f"Lower the learning rate (now {rbm.learning_rate:g})."
-            )
 
 
 def save_rbm(rbm: RBM, path) -> None:

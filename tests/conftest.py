@@ -1,7 +1,18 @@
-"""Test-wide settings: the CI-sized run, no network, no windows.
+"""Test-wide settings: the CI-sized run, no network, no windows; and the tiers of the suite.
 
 These are set before any notebook kernel starts, and kernels inherit them.
 ``DBN_COURSE_QUICK=0 pytest`` runs the notebooks at their full defaults instead.
+
+Tiers, by marker (declared in pyproject.toml):
+
+* ``notebook`` -- executes a chapter: every nbval cell item (marked here, since nbval
+  collects them) and the papermill runs of ``tests/test_notebooks.py``;
+* ``slow`` -- more than a few seconds each: the notebooks, the benchmark scripts, the
+  reproduction script, starting JupyterLab;
+* ``browser`` -- drives JupyterLab in headless Chromium; left out of the default run
+  (pyproject.toml's ``-m "not browser"``), run by ``python -m pytest -m browser``.
+
+The contributors' fast tier is ``python -m pytest -m "not slow"``.
 """
 
 import atexit
@@ -27,6 +38,14 @@ import pytest  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_collection_modifyitems(config, items):
+    """Mark nbval's cell items: nbval collects them, so no decorator can."""
+    for item in items:
+        if item.nodeid.startswith("notebooks/") or str(item.fspath).endswith(".ipynb"):
+            item.add_marker(pytest.mark.notebook)
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def full_mnist_dir():
     """The full MNIST copy named by DBN_COURSE_MNIST_DIR (CI sets it); skip without one."""
@@ -44,5 +63,4 @@ def no_configured_mnist(monkeypatch, tmp_path):
     monkeypatch.delenv("DBN_COURSE_MNIST_DIR", raising=False)
     monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds"))
     monkeypatch.setattr(data, "_resolved", {})
-    monkeypatch.setattr(data, "_announced_embedded", False)
     return tmp_path

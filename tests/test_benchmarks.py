@@ -9,9 +9,11 @@ import pytest
 
 from .conftest import ROOT
 
+
 SCRIPTS = sorted(p for p in (ROOT / "benchmarks").glob("*.py") if p.name != "common.py")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
 def test_benchmark_quick_mode(script, tmp_path):
     env = dict(os.environ, DBN_COURSE_OFFLINE="1")

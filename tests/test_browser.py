@@ -9,12 +9,15 @@ figures change, presses Stop, and checks that the panel reports the stop and kep
 model. Screenshots of each step are saved under the test's temporary folder, whose path
 is printed.
 
-Skipped when Playwright or a Chromium binary is missing (``.ci/run`` installs both);
-``DBN_COURSE_CHROMIUM`` names another binary.
+Marked ``browser``: the default run leaves it out; ``python -m pytest -m browser`` runs
+it. Skipped, with the reason, when Playwright, JupyterLab or a Chromium binary is missing
+(``.ci/run`` installs all three); ``DBN_COURSE_CHROMIUM`` names another binary. What is
+missing is checked before anything starts.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -30,6 +33,8 @@ import pytest
 from .conftest import ROOT
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="the browser test needs the playwright package")
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 NOTEBOOK = "03_rbm.ipynb"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -55,7 +60,18 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def lab(tmp_path):
+def chromium():
+    """The Chromium binary to drive; skip, before anything starts, without one or without JupyterLab."""
+    if importlib.util.find_spec("jupyterlab") is None:
+        pytest.skip("JupyterLab is not installed (pip install -e \".[lab]\")")
+    binary = chromium_binary()
+    if binary is None:
+        pytest.skip("no chromium binary (apt-get install chromium, or set DBN_COURSE_CHROMIUM)")
+    return binary
+
+
+@pytest.fixture
+def lab(chromium, tmp_path):
     """JupyterLab serving a copy of the notebook from ``tmp_path``; yields its URL."""
     shutil.copy(ROOT / "notebooks" / NOTEBOOK, tmp_path / NOTEBOOK)
     settings = tmp_path / "lab-settings" / "@jupyterlab" / "apputils-extension"
@@ -98,10 +114,8 @@ def lab(tmp_path):
         log.close()
 
 
-def test_a_learner_trains_and_stops_the_rbm_panel_in_jupyterlab(lab, tmp_path):
-    binary = chromium_binary()
-    if binary is None:
-        pytest.skip("no chromium binary (apt-get install chromium, or set DBN_COURSE_CHROMIUM)")
+def test_a_learner_trains_and_stops_the_rbm_panel_in_jupyterlab(chromium, lab, tmp_path):
+    binary = chromium
     shots = tmp_path / "screenshots"
     shots.mkdir()
     print(f"screenshots in {shots}")

@@ -13,6 +13,9 @@ from dbn_course.notebook import execute_notebook
 
 from .conftest import ROOT
 
+pytestmark = [pytest.mark.notebook, pytest.mark.slow]
+
+
 NOTEBOOKS = ROOT / "notebooks"
 BINDER_BUDGET_MB = 1500  # Binder's 2 GB, less the server and other kernels
 

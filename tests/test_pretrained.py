@@ -65,6 +65,7 @@ def test_float16_round_trip(tmp_path):
         pretrained.load_float16(tmp_path / "mixed.npz")
 
 
+@pytest.mark.slow
 def test_the_reproduction_script_runs_its_shrunken_recipe(tmp_path):
     import json
     import os

@@ -311,7 +311,7 @@ def test_bad_training_arguments(kwargs, message):
 
 def test_bad_training_data():
     with pytest.raises(ValueError, match="shape"):
-        train_rbm(RBM(2), np.zeros((4, 2, 2), np.float32), progress=False)
+        train_rbm(RBM(2, 8), np.zeros((4, 2, 2), np.float32), progress=False)
     with pytest.raises(ValueError, match="empty"):
         train_rbm(RBM(2), np.zeros((0, 8), np.float32), progress=False)
 
