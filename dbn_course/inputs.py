@@ -27,7 +27,7 @@ import numbers
 import numpy as np
 import tensorflow as tf
 
-from .validation import is_symbolic
+from .validation import check_unit_interval, is_symbolic
 
 
 def _is_label(value) -> bool:
@@ -103,24 +103,8 @@ def as_array(x, n_visible: int | None = None, name: str = "v", *, min_rows: int 
     if array.dtype == np.bool_:
         return array, 1.0
     array = array.astype(np.float32, copy=False)
-    check_unit_values(array, name)
+    check_unit_interval(array, name)
     return array, 1.0
-
-
-def check_unit_values(array: np.ndarray, name: str) -> None:
-    """ValueError for NaN or values outside [0, 1], with a hint when they look like 0-255 pixels."""
-    if array.size == 0:
-        return
-    low, high = float(np.min(array)), float(np.max(array))
-    if np.isnan(low) or np.isnan(high):
-        raise ValueError(f"{name} contains NaN")
-    if low < 0 or high > 1:
-        hint = ""
-        if low >= 0 and high <= 255:
-            hint = (" They look like pixel values 0-255: divide by 255 (as data.flatten_image does) "
-                    "or pass the uint8 pixels as they are.")
-        raise ValueError(f"{name} must lie in [0, 1] (probabilities of binary units); "
-                         f"got values from {low:g} to {high:g}.{hint}")
 
 
 def binary_batch(x, n_visible: int | None = None, name: str = "v", *, why: str = "", min_rows: int = 1) -> tf.Tensor:
@@ -158,6 +142,8 @@ def symbolic_visible(x, n_visible: int | None = None) -> tf.Tensor:
     scaled = tf.cast(x, tf.float32) / 255.0 if x.dtype == tf.uint8 else tf.cast(x, tf.float32)
     if n_visible is None or (x.shape.rank == 2 and x.shape[-1] == n_visible):
         return scaled
+    if x.shape.rank is None:
+        return tf.reshape(scaled, (-1, n_visible))
     if x.shape.rank is not None and x.shape.rank >= 2 and int(np.prod([d or 0 for d in x.shape[1:]])) == n_visible:
         return tf.reshape(scaled, (-1, n_visible))
     if x.shape.rank is not None and x.shape.num_elements() == n_visible:

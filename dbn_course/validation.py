@@ -36,14 +36,22 @@ def is_symbolic(x) -> bool:
 
 
 def check_unit_interval(x, name: str = "x") -> None:
-    """ValueError if ``x`` holds NaN or values outside [0, 1]; graph tensors pass unchecked."""
+    """ValueError if ``x`` holds NaN or values outside [0, 1]; graph tensors pass unchecked.
+
+    Values from 0 to 255 get a hint: they are pixel values given as floats.
+    """
     if is_symbolic(x):
         return
     values = np.asarray(x)
     if values.size == 0:
         return
-    low, high = values.min(), values.max()
+    low, high = float(values.min()), float(values.max())
     if np.isnan(low) or np.isnan(high):
         raise ValueError(f"{name} contains NaN")
     if low < 0 or high > 1:
-        raise ValueError(f"{name} must lie in [0, 1]; got values from {low:g} to {high:g}")
+        hint = ""
+        if low >= 0 and high <= 255:
+            hint = (" They look like pixel values 0-255: divide by 255 (as data.flatten_image does) "
+                    "or pass the uint8 pixels as they are.")
+        raise ValueError(f"{name} must lie in [0, 1] (probabilities of binary units); "
+                         f"got values from {low:g} to {high:g}.{hint}")
