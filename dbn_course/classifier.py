@@ -167,8 +167,7 @@ def _training_arrays(model: keras.Model, images, labels) -> tuple:
     if not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0 or (classes and labels.max() >= classes):
         raise ValueError(f"labels must be integers in [0, {classes}), the model's classes; got values "
                          f"from {labels.min()} to {labels.max()} ({labels.dtype})")
-    images = tf.constant(array) if scale != 1.0 or array.dtype == np.bool_ else tf.constant(array, tf.float32)
-    return (images, scale), tf.constant(labels.astype(np.int64))
+    return (tf.constant(array), scale), tf.constant(labels.astype(np.int64))
 
 
 class _StopWhenSet(keras.callbacks.Callback):

@@ -44,7 +44,7 @@ from tqdm.auto import tqdm
 
 from . import classifier
 from .guard import FiniteGuard
-from .inputs import as_array, strip_label, visible_batch
+from .inputs import as_array, cast_visible, strip_label, unit_array, visible_batch
 from .rbm import RBM, linear_decay, train_rbm
 from .top_level import LabelledRBM
 from .validation import check_float, check_int, is_symbolic
@@ -160,7 +160,8 @@ class DBN(keras.Model):
         return super().__call__(inputs, *args, **kwargs)
 
     def call(self, inputs):
-        features = self._recognise(visible_batch(inputs, self.number_visible_units, "inputs"))[-1]
+        # __call__ has checked eager data; graph tensors cannot be checked.
+        features = self._recognise(cast_visible(inputs, self.number_visible_units))[-1]
         if self.number_label_units:
             return tf.nn.softmax(-self.top._label_free_energies_slice(features), axis=-1)
         return self.top._hidden_probabilities(features)
@@ -205,8 +206,7 @@ class DBN(keras.Model):
 
     def _images(self, images, name: str = "images"):
         """Images as float32 (batch, n_v) in [0, 1] through the data boundary (:mod:`dbn_course.inputs`)."""
-        array, scale = as_array(images, self.number_visible_units, name)
-        return array.astype(np.float32) * np.float32(scale) if scale != 1.0 or array.dtype != np.float32 else array
+        return unit_array(images, self.number_visible_units, name)
 
     def _labels(self, labels, n: int):
         if not self.number_label_units:
@@ -745,12 +745,12 @@ def _as_arrays(images, labels, n_visible: int):
         xs, ys = [], []
         for element in images.as_numpy_iterator():
             if isinstance(element, dict):
-                element = (element["image"], element.get("label")) if "image" in element else element
+                element = (strip_label(element), element.get("label"))
             image, label = element if isinstance(element, tuple) and len(element) == 2 else (element, None)
             image = np.asarray(image)
-            if image.size % n_visible or isinstance(element, dict):
+            if image.size % n_visible:
                 raise ValueError(f"the dataset's elements must be images of {n_visible} pixels (with or without "
-                                 f"their labels); got {element if isinstance(element, dict) else image.shape}")
+                                 f"their labels); got shape {image.shape}")
             xs.append(image.reshape(-1, n_visible))
             if label is not None:
                 ys.append(np.atleast_1d(label))

@@ -107,6 +107,14 @@ def as_array(x, n_visible: int | None = None, name: str = "v", *, min_rows: int 
     return array, 1.0
 
 
+def unit_array(x, n_visible: int | None = None, name: str = "v", *, min_rows: int = 0) -> np.ndarray:
+    """``x`` as a float32 NumPy array (rows, n_v) of values in [0, 1]: :func:`as_array`, scaled."""
+    array, scale = as_array(x, n_visible, name, min_rows=min_rows)
+    if array.dtype == np.float32:  # as_array leaves floats unscaled (scale 1)
+        return array
+    return array.astype(np.float32) * np.float32(scale)
+
+
 def binary_batch(x, n_visible: int | None = None, name: str = "v", *, why: str = "", min_rows: int = 1) -> tf.Tensor:
     """:func:`visible_batch` for quantities defined on binary data only: every value must be 0 or 1.
 
@@ -130,14 +138,16 @@ def visible_batch(x, n_visible: int | None = None, name: str = "v", *, min_rows:
     """
     x = strip_label(x)
     if is_symbolic(x):
-        return symbolic_visible(x, n_visible)
-    array, scale = as_array(x, n_visible, name, min_rows=min_rows)
-    tensor = tf.constant(array)
-    return tf.cast(tensor, tf.float32) * scale if scale != 1.0 or array.dtype != np.float32 else tensor
+        return cast_visible(x, n_visible)
+    return tf.constant(unit_array(x, n_visible, name, min_rows=min_rows))
 
 
-def symbolic_visible(x, n_visible: int | None = None) -> tf.Tensor:
-    """The graph-mode half of :func:`visible_batch`: uint8 pixels scaled by 1/255, cast to float32."""
+def cast_visible(x, n_visible: int | None = None) -> tf.Tensor:
+    """uint8 pixels scaled by 1/255, anything else cast to float32, reshaped to (rows, n_v); values unchecked.
+
+    The graph-mode half of :func:`visible_batch`, and what a Keras ``call`` uses on data
+    its layer's ``__call__`` has already passed through :func:`visible_batch`.
+    """
     x = tf.convert_to_tensor(strip_label(x))
     scaled = tf.cast(x, tf.float32) / 255.0 if x.dtype == tf.uint8 else tf.cast(x, tf.float32)
     if n_visible is None or (x.shape.rank == 2 and x.shape[-1] == n_visible):

@@ -49,7 +49,7 @@ from tqdm.auto import tqdm
 
 from . import evaluation
 from .guard import FiniteGuard, TrainingDivergedError
-from .inputs import as_array, visible_batch, visible_dataset
+from .inputs import as_array, cast_visible, visible_batch, visible_dataset
 from .validation import check_float, check_int, check_unit_interval, is_symbolic
 
 __all__ = ["RBM", "TrainingDivergedError", "linear_decay", "load_rbm", "save_rbm", "train_rbm"]
@@ -132,7 +132,8 @@ class RBM(keras.layers.Layer):
         return super().__call__(inputs, *args, **kwargs)
 
     def call(self, inputs):
-        return self._hidden_probabilities(visible_batch(inputs, self.number_visible_units, "inputs"))
+        # __call__ has checked eager data; graph tensors cannot be checked.
+        return self._hidden_probabilities(cast_visible(inputs, self.number_visible_units))
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-1], self.number_hidden_units)
