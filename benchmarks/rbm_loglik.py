@@ -57,7 +57,7 @@ def train(train_images, hidden, settings, seed=0):
     callbacks = [linear_decay(settings["learning_rate"], epochs)] if settings["decay"] else []
     start = time.perf_counter()
     history = train_rbm(rbm, train_images, num_epochs=epochs, batch_size=100, seed=seed, callbacks=callbacks,
-                        description=f"{'PCD' if settings['persistent'] else 'CD'}-{settings['cd_steps']}")
+                        description=f"{'PCD' if settings['persistent'] else 'CD'}-{settings['cd_steps']}").history
     return rbm, time.perf_counter() - start, history
 
 

@@ -33,7 +33,7 @@ BATCH = 100
 
 def our_epochs(images, hidden, persistent):
     rbm = RBM(hidden, learning_rate=0.1, persistent=persistent, seed=0)
-    history = train_rbm(rbm, images, num_epochs=3, batch_size=BATCH, seed=0, progress=False)
+    history = train_rbm(rbm, images, num_epochs=3, batch_size=BATCH, seed=0, progress=False).history
     seconds = history["epoch_seconds"]
     return seconds[0], float(np.mean(seconds[1:]))
 

@@ -50,9 +50,11 @@ from .top_level import LabelledRBM
 from .validation import check_float, check_int, is_symbolic
 
 PHASES = ("wake", "top", "sleep")
+KEPT_TRAINERS = 4  # compiled up-down updates a DBN keeps: each phase alone and all three
 NOT_A_KERAS_TRAINER = (
-    "A DBN is not trained with Keras' compile and fit: it learns by dbn.pretrain(images, labels) and "
-    "dbn.up_down(images, labels). To fine-tune it by backpropagation, as the book's last listing means to, "
+    "A DBN is not trained with Keras' compile and fit: it learns by dbn.train_dbn(data), which runs its two "
+    "stages, dbn.pretrain(images, labels) and dbn.up_down(images, labels). To fine-tune it by backpropagation, "
+    "as the book's last listing means to, "
     "turn it into the classifier it defines and train that: model = dbn.to_classifier(); "
     "model.compile(optimizer='sgd', loss='sparse_categorical_crossentropy', metrics=['accuracy']); "
     "model.fit(images / 255, labels) -- integer labels need the sparse loss, one-hot labels "
@@ -66,13 +68,17 @@ RBM_ARGUMENTS = {"number_hidden_units", "number_visible_units", "learning_rate",
 class DBN(keras.Model):
     """A stack of RBMs with an optional labelled top level, trained greedily and fine-tuned.
 
+    The first six arguments are the book's, in the book's order (``name`` second, as in
+    every Keras model); the rest are keyword-only.
+
     Args:
         rbm_params: one dict of :class:`~dbn_course.rbm.RBM` arguments per layer, bottom
             first, e.g. ``[{"number_visible_units": 784, "number_hidden_units": 500}, ...]``.
             The first needs ``number_visible_units``; the others may give it, and it must
             equal the number of hidden units below. The top layer's visible units count
             the features only: the label units are added to them.
-        num_epochs: pretraining epochs per layer.
+        name: the model's name.
+        num_epochs: pretraining epochs per layer (and up-down epochs of :meth:`train_dbn`).
         tolerance: stop a layer's pretraining once its reconstruction cost changes by at
             most this much between epochs (``None``: never).
         batch_size: examples per CD update.
@@ -85,11 +91,14 @@ class DBN(keras.Model):
     Calling the model on images (batch, n_v) in [0, 1] runs the recognition pass with
     probabilities; with labels it returns p(y | x) from the top level's free energies,
     otherwise the top hidden probabilities.
+
+    Attributes:
+        history: the record of the last :meth:`train_dbn` run (``None`` before one).
     """
 
-    def __init__(self, rbm_params, num_epochs: int = 10, tolerance: float | None = None, batch_size: int = 100,
-                 shuffle_buffer: int = 10_000, number_label_units: int = 0, seed: int | None = None,
-                 name: str = "deep_belief_network", **kwargs):
+    def __init__(self, rbm_params, name: str = "deep_belief_network", num_epochs: int = 10,
+                 tolerance: float | None = None, batch_size: int = 100, shuffle_buffer: int = 10_000, *,
+                 number_label_units: int = 0, seed: int | None = None, **kwargs):
         super().__init__(name=name, **kwargs)
         self.rbm_params = _check_rbm_params(rbm_params)
         self.num_epochs = check_int("num_epochs", num_epochs)
@@ -124,8 +133,9 @@ class DBN(keras.Model):
             self.generative_biases.append(self.add_weight(
                 name=f"g_{index + 1}", shape=(rbm.number_visible_units,), initializer="zeros"))
         self.tie_generative_weights()
-        self._up_down_trainer = None
+        self._up_down_trainers = {}
         self._up_pass_fn = None
+        self.history = None  # set by train_dbn
         self.built = True
 
     # ------------------------------------------------------------------ Keras API
@@ -159,8 +169,9 @@ class DBN(keras.Model):
             inputs = visible_batch(inputs, self.number_visible_units, "images")
         return super().__call__(inputs, *args, **kwargs)
 
-    def call(self, inputs):
-        # __call__ has checked eager data; graph tensors cannot be checked.
+    def call(self, inputs, training=None):
+        # __call__ has checked eager data; graph tensors cannot be checked. The pass is the
+        # same in training and inference (``training`` is the book's argument).
         features = self._recognise(cast_visible(inputs, self.number_visible_units))[-1]
         if self.number_label_units:
             return tf.nn.softmax(-self.top._label_free_energies_slice(features), axis=-1)
@@ -251,6 +262,54 @@ class DBN(keras.Model):
 
     # ------------------------------------------------------------------ greedy pretraining
 
+    def train_rbm(self, rbm: RBM, inputs, num_epochs: int | None = None, tolerance: float | None = None,
+                  batch_size: int | None = None, shuffle_buffer: int | None = None, **options) -> RBM:
+        """Train one RBM of the stack on ``inputs`` by :func:`~dbn_course.rbm.train_rbm`; return it.
+
+        The book's member, in the book's order. Settings left as ``None`` are the DBN's own
+        (``num_epochs``, ``tolerance``, ``batch_size``, ``shuffle_buffer`` of the
+        constructor), so the book's two-argument call ``dbn.train_rbm(layer, inputs)``
+        works. By default it prints each epoch's cost, as the book's loop does, instead of
+        a progress bar. Once a lower RBM of the stack is trained, its generative copy is
+        set from it (G_l = W_l^T, g_l = b_l), as :meth:`pretrain` does.
+
+        Args:
+            rbm: one of ``dbn.rbms``.
+            inputs: what that RBM learns from: for the first, images; for layer l, the
+                hidden probabilities of layer l-1 (``inputs.map(dbn.rbms[l - 1].forward)``
+                of a dataset); for a labelled top level, those features joined to one-hot
+                labels (``dbn.top.join(features, labels)``). Arrays or datasets, as
+                :func:`~dbn_course.rbm.train_rbm` takes them.
+            num_epochs, tolerance, batch_size, shuffle_buffer: as for
+                :func:`~dbn_course.rbm.train_rbm`; ``None`` takes the DBN's.
+            **options: :func:`~dbn_course.rbm.train_rbm`'s keyword-only arguments
+                (``seed``, ``progress``, ``print_costs``, ``callbacks``, ...).
+
+        Returns:
+            ``rbm``, trained, its history as ``rbm.history``.
+        """
+        position = next((index for index, layer in enumerate(self.rbms) if layer is rbm), None)
+        if position is None:
+            raise ValueError("dbn.train_rbm trains one of the DBN's own RBMs: pass dbn.rbms[l]")
+        options = {"progress": False, "print_costs": True, **options}
+        try:
+            train_rbm(rbm, inputs, options.pop("map_fn", None),
+                      self.num_epochs if num_epochs is None else num_epochs,
+                      self.tolerance if tolerance is None else tolerance,
+                      self.batch_size if batch_size is None else batch_size,
+                      self.shuffle_buffer if shuffle_buffer is None else shuffle_buffer, **options)
+        except ValueError as error:
+            if rbm is self.top and self.number_label_units and str(rbm.number_visible_units) in str(error):
+                raise ValueError(f"{error}. The top RBM of this DBN learns the features below joined to "
+                                 f"{self.number_label_units} one-hot label units: pass "
+                                 "dbn.top.join(features, labels), or train the whole stack with "
+                                 "dbn.pretrain(images, labels)") from None
+            raise
+        if position < len(self.rbms) - 1:
+            self.generative_weights[position].assign(tf.transpose(rbm.W))
+            self.generative_biases[position].assign(rbm.b)
+        return rbm
+
     def pretrain(self, images, labels=None, *, progress: bool = True, callbacks=(), monitor_size: int = 2000,
                  stop_event=None):
         """Greedy layer-wise pretraining: RBM l learns from the hidden probabilities of RBM l-1.
@@ -286,11 +345,11 @@ class DBN(keras.Model):
         for index, rbm in enumerate(self.rbms):
             top = index == len(self.rbms) - 1
             data = np.concatenate([layer_input, one_hot], axis=1) if top and self.number_label_units else layer_input
-            histories.append(train_rbm(
-                rbm, data, num_epochs=self.num_epochs, batch_size=self.batch_size, tolerance=self.tolerance,
-                seed=int(rng.integers(2**31)), monitor_size=monitor_size, progress=progress, callbacks=callbacks,
+            histories.append(self.train_rbm(
+                rbm, data, seed=int(rng.integers(2**31)), monitor_size=monitor_size, progress=progress,
+                print_costs=False, callbacks=callbacks, stop_event=stop_event,
                 description=f"layer {index + 1} of {len(self.rbms)}: RBM {rbm.number_visible_units}-"
-                            f"{rbm.number_hidden_units}", stop_event=stop_event))
+                            f"{rbm.number_hidden_units}").history)
             if stop_event is not None and stop_event.is_set():
                 break
             if not top:
@@ -346,7 +405,7 @@ class DBN(keras.Model):
             return train_rbm(top, layer_input, num_epochs=num_epochs, batch_size=self.batch_size,
                              seed=self.seed, monitor_size=monitor_size, progress=progress,
                              callbacks=[linear_decay(learning_rate, num_epochs), *callbacks],
-                             description=f"top level: PCD-{cd_steps}")
+                             description=f"top level: PCD-{cd_steps}").history
         finally:
             top.learning_rate, top.cd_steps, top.persistent = saved
             top._trainer = None
@@ -459,6 +518,31 @@ class DBN(keras.Model):
                     break
         return history
 
+    def train_dbn(self, inputs, labels=None, *, up_down_epochs: int | None = None, learning_rate: float = 0.01,
+                  top_gibbs_steps: int = 3, progress: bool = True) -> "DBN":
+        """The book's whole generative procedure in one call: greedy pretraining, then up-down fine-tuning.
+
+        :meth:`pretrain` trains every RBM for the DBN's ``num_epochs``, then :meth:`up_down`
+        fine-tunes the stack for ``up_down_epochs`` (default: ``num_epochs`` as well, as
+        the book's wake-sleep loop does).
+
+        Args:
+            inputs, labels: the training data, as for :meth:`pretrain` (a dataset of
+                (image, label) pairs, or arrays).
+            up_down_epochs, learning_rate, top_gibbs_steps: of :meth:`up_down`.
+            progress: show progress bars.
+
+        Returns:
+            The DBN, with ``dbn.history = {"pretraining": [one history per layer],
+            "up_down": history}``.
+        """
+        images, labels = _as_arrays(inputs, labels, self.number_visible_units)
+        pretraining = self.pretrain(images, labels, progress=progress)
+        up_down = self.up_down(images, labels, num_epochs=self.num_epochs if up_down_epochs is None else up_down_epochs,
+                               learning_rate=learning_rate, top_gibbs_steps=top_gibbs_steps, progress=progress)
+        self.history = {"pretraining": pretraining, "up_down": up_down}
+        return self
+
     # The book's names: the phases of the up-down update, one minibatch at a time.
     def wake_update(self, images, labels=None, learning_rate: float = 0.01) -> float:
         """The wake phase alone on one minibatch: only the generative weights G, g change.
@@ -498,10 +582,17 @@ class DBN(keras.Model):
         return cost
 
     def _trainer(self, learning_rate, top_gibbs_steps, phases=PHASES):
+        """The compiled update for these settings, kept so that alternating phases do not recompile.
+
+        The last ``KEPT_TRAINERS`` settings used are kept (the three phases and the whole
+        update, at one learning rate and k); older ones are dropped.
+        """
         key = (learning_rate, top_gibbs_steps, tuple(phases))
-        if self._up_down_trainer is None or self._up_down_trainer.key != key:
-            self._up_down_trainer = _UpDownTrainer(self, learning_rate, top_gibbs_steps, phases)
-        return self._up_down_trainer
+        if key not in self._up_down_trainers:
+            if len(self._up_down_trainers) >= KEPT_TRAINERS:
+                del self._up_down_trainers[next(iter(self._up_down_trainers))]
+            self._up_down_trainers[key] = _UpDownTrainer(self, learning_rate, top_gibbs_steps, phases)
+        return self._up_down_trainers[key]
 
     def generative_reconstruction_cost(self, images) -> float:
         """Cross-entropy of the images with sigmoid(q(h_1 | v) G_1 + g_1), in nats per image."""

@@ -84,6 +84,9 @@ class RBM(keras.layers.Layer):
     Weights: ``W`` (n_v, n_h) drawn from N(0, 0.01^2); ``b`` (n_v,) and ``c`` (n_h,) zero.
     The book's names read the same weights: ``w_rec`` is W, ``w_gen`` its transpose,
     ``vb`` is b and ``hb`` is c.
+
+    Attributes:
+        history: the record of the last :func:`train_rbm` run (``None`` before one).
     """
 
     def __init__(self, number_hidden_units, number_visible_units=None, learning_rate=0.1, cd_steps=1,
@@ -103,6 +106,7 @@ class RBM(keras.layers.Layer):
         self.seed = None if seed is None else check_int("seed", seed, minimum=0)
         self._sampler = None
         self._trainer = None
+        self.history = None  # set by train_rbm
         if self.number_visible_units is not None:
             self.build((None, self.number_visible_units))
 
@@ -115,6 +119,8 @@ class RBM(keras.layers.Layer):
         if self.number_visible_units is not None and n_visible != self.number_visible_units:
             raise ValueError(f"input has {n_visible} features but the RBM has "
                              f"{self.number_visible_units} visible units")
+        if self.built:  # the book builds a layer its constructor has built already: nothing to do
+            return
         self.number_visible_units = int(n_visible)
         self.W = self.add_weight(
             name="W", shape=(self.number_visible_units, self.number_hidden_units),
@@ -242,6 +248,14 @@ class RBM(keras.layers.Layer):
     def sample_v(self, h):
         """A sample v ~ p(v | h)."""
         return self._sample_visible(self.reverse(h))
+
+    def forward_gibbs(self, v):
+        """One Gibbs sweep from the visible side, v -> h -> v': a binary reconstruction of ``v``."""
+        return self.sample_v(self.sample_h(v))
+
+    def reverse_gibbs(self, h):
+        """One Gibbs sweep from the hidden side, h -> v -> h': the book's ``sample_h(sample_v(h))``."""
+        return self.sample_h(self.sample_v(h))
 
     def gibbs_chain(self, v, steps: int, record_every: int | None = None):
         """Run ``steps`` block-Gibbs sweeps v -> h -> v from ``v``.
@@ -381,8 +395,8 @@ class RBM(keras.layers.Layer):
         return (self.cd_steps, self.persistent, self.momentum, self.weight_decay)
 
     def fit(self, data, num_epochs: int = 10, batch_size: int = 100, **kwargs) -> dict:
-        """Train on ``data``; see :func:`train_rbm` for the arguments and the history returned."""
-        return train_rbm(self, data, num_epochs=num_epochs, batch_size=batch_size, **kwargs)
+        """Train on ``data`` (see :func:`train_rbm` for the arguments); return the history, as Keras' ``fit`` does."""
+        return train_rbm(self, data, num_epochs=num_epochs, batch_size=batch_size, **kwargs).history
 
 
 class _CDTrainer:
@@ -489,11 +503,16 @@ def _dataset_epoch(trainer, dataset):
         yield 1
 
 
-def train_rbm(rbm: RBM, data, num_epochs: int = 10, batch_size: int = 100, *, tolerance: float | None = None,
-              shuffle: bool = True, shuffle_buffer: int = 10_000, map_fn=None, seed: int | None = None,
-              monitor_size: int = 2000, progress: bool = True, callbacks=(),
-              description: str = "RBM training", stop_event=None) -> dict:
-    """Train an RBM by CD-k or PCD-k on every minibatch of every epoch.
+def train_rbm(rbm: RBM, data, map_fn=None, num_epochs: int = 10, tolerance: float | None = None,
+              batch_size: int = 100, shuffle_buffer: int = 10_000, *, shuffle: bool = True, seed: int | None = None,
+              monitor_size: int = 2000, progress: bool = True, print_costs: bool = False, callbacks=(),
+              description: str = "RBM training", stop_event=None) -> RBM:
+    """Train an RBM by CD-k or PCD-k on every minibatch of every epoch; return it, its history on it.
+
+    The first six arguments are the book's, in the book's order:
+    ``rbm = train_rbm(rbm, mnist_train, partial(flatten_image, label=False), 100, 0.5, 2000)``
+    trains 100 epochs at most, stopping once the cost moves by 0.5 nats or less, in
+    minibatches of 2,000. The rest are keyword-only.
 
     Args:
         rbm: the model; its constructor's hyperparameters apply.
@@ -503,17 +522,21 @@ def train_rbm(rbm: RBM, data, num_epochs: int = 10, batch_size: int = 100, *, to
             the book's ``mnist_train``; a label in the elements (tfds dicts or
             ``(image, label)`` pairs) is dropped. Arrays train fastest. What is accepted
             is :mod:`dbn_course.inputs`' to say.
+        map_fn: applied to a dataset's elements first (e.g. ``flatten_image`` without
+            labels); ``None`` for arrays.
         num_epochs: passes over the data.
-        batch_size: examples per update.
         tolerance: stop early once the monitored cost changes by at most this much
-            between epochs (``None``: never).
-        shuffle: reshuffle the examples every epoch.
+            between epochs (``None``: never). The cost is the reconstruction cost of
+            the first ``monitor_size`` examples, measured after each epoch with the
+            epoch's final weights (the book averages the minibatch costs of the epoch).
+        batch_size: examples per update.
         shuffle_buffer: buffer of ``Dataset.shuffle`` when ``data`` is a dataset.
-        map_fn: applied to a dataset's elements first (e.g. ``flatten_image`` without labels).
+        shuffle: reshuffle the examples every epoch.
         seed: seeds the shuffling.
         monitor_size: the number of examples (the first ones) on which the
             reconstruction cost is measured after each epoch.
         progress: show a ``tqdm`` progress bar.
+        print_costs: print ``epoch: e, cost: c`` after each epoch, as the book's loop does.
         callbacks: functions ``f(rbm, epoch, history)`` called after each epoch; one that
             returns True stops training.
         description: the progress bar's label.
@@ -522,16 +545,23 @@ def train_rbm(rbm: RBM, data, num_epochs: int = 10, batch_size: int = 100, *, to
             be, and the history records the part-epoch as its last entry.
 
     Returns:
-        The history: ``{"reconstruction_cost": [...], "epoch_seconds": [...]}``, one entry
-        per epoch, plus ``"stopped_early"``.
+        ``rbm``, trained, with its history as ``rbm.history`` (as Keras keeps a model's):
+        ``{"reconstruction_cost": [...], "epoch_seconds": [...]}``, one entry per epoch,
+        plus ``"stopped_early"``.
 
     Raises:
+        TypeError: ``map_fn`` is not a function (the book's order puts it third).
         ValueError: bad data (empty, outside [0, 1], the wrong width) or hyperparameters.
         TrainingDivergedError: the weights or the monitored cost became NaN or infinite
             (checked every epoch); the weights of the last finite epoch are put back.
     """
+    if map_fn is not None and not callable(map_fn):
+        raise TypeError(f"map_fn must be a function applied to the dataset's elements (or None), got {map_fn!r}. "
+                        "The arguments go in the book's order: train_rbm(rbm, data, map_fn, num_epochs, tolerance, "
+                        "batch_size); for arrays pass map_fn=None or name the others, e.g. num_epochs=5")
     num_epochs = check_int("num_epochs", num_epochs)
     batch_size = check_int("batch_size", batch_size)
+    shuffle_buffer = check_int("shuffle_buffer", shuffle_buffer)
     monitor_size = check_int("monitor_size", monitor_size)
     if tolerance is not None:
         tolerance = check_float("tolerance", tolerance, 0.0)
@@ -578,6 +608,8 @@ def train_rbm(rbm: RBM, data, num_epochs: int = 10, batch_size: int = 100, *, to
             rbm._check_update(guard, f"in epoch {index + 1}", {"reconstruction cost": cost})
             history["reconstruction_cost"].append(cost)
             bar.set_postfix(epoch=index + 1, cost=f"{cost:.2f}")
+            if print_costs:
+                print(f"epoch: {index}, cost: {cost:.4f}")
             stop = any([bool(callback(rbm, index, history)) for callback in callbacks])
             costs = history["reconstruction_cost"]
             if tolerance is not None and len(costs) > 1 and abs(costs[-2] - costs[-1]) <= tolerance:
@@ -585,7 +617,8 @@ def train_rbm(rbm: RBM, data, num_epochs: int = 10, batch_size: int = 100, *, to
             if stop or (stop_event is not None and stop_event.is_set()):
                 history["stopped_early"] = index + 1 < num_epochs or (stop_event is not None and stop_event.is_set())
                 break
-    return history
+    rbm.history = history
+    return rbm
 
 
 def linear_decay(learning_rate: float, num_epochs: int):

@@ -105,6 +105,73 @@ def test_cd_gradient_exercise():
     assert "no answer" in rbm_ex.check_cd_gradient(lambda *a: None).message
 
 
+def test_expected_cd_step_is_the_average_of_many_sampled_steps():
+    """The exact expectation the CD-k checker compares with, against 200,000 sampled CD-2 chains."""
+    rng = np.random.default_rng(0)
+    W, b, c, data_v = rbm_ex.UPDATE_W, rbm_ex.UPDATE_B, rbm_ex.UPDATE_C, rbm_ex.UPDATE_DATA
+    v0 = np.repeat(data_v, 50_000, axis=0).astype(np.float64)
+    sigmoid = rbm_ex._sigmoid
+    h = (rng.random((len(v0), 3)) < sigmoid(v0 @ W + c)).astype(float)
+    for _ in range(2):
+        v = (rng.random(v0.shape) < sigmoid(h @ W.T + b)).astype(float)
+        h = (rng.random(h.shape) < sigmoid(v @ W + c)).astype(float)
+    p_data, p_model = sigmoid(v0 @ W + c), sigmoid(v @ W + c)
+    sampled = [(v0.T @ p_data - v.T @ p_model) / len(v0), (v0 - v).mean(0), (p_data - p_model).mean(0)]
+    for estimate, exact in zip(sampled, rbm_ex.expected_cd_step(W, b, c, data_v, 2)):
+        np.testing.assert_allclose(estimate, exact, atol=0.006)
+
+
+def cd_update_by_hand(rbm, v, k, learning_rate, *, last="sample", sign=1.0, biases=True, mean=True):
+    """A learner's CD-k update with the chapter's methods, and the slips the checker must catch."""
+    v = tf.constant(v)
+    h = rbm.sample_h(v)
+    for step in range(k):
+        v_k = rbm.reverse(h) if last == "probability" and step == k - 1 else rbm.sample_v(h)
+        h = rbm.sample_h(v_k)
+    p_data, p_model = rbm.forward(v), rbm.forward(v_k)
+    n = float(len(v)) if mean else 1.0
+    rbm.W.assign_add(sign * learning_rate * (tf.transpose(v) @ p_data - tf.transpose(v_k) @ p_model) / n)
+    if biases:
+        rbm.b.assign_add(sign * learning_rate * tf.reduce_sum(v - v_k, 0) / n)
+        rbm.c.assign_add(sign * learning_rate * tf.reduce_sum(p_data - p_model, 0) / n)
+
+
+def cd_update_by_tape(rbm, v, k, learning_rate):
+    """The book's way: descend <F(v)>_data - <F(v_k)> with the samples held fixed."""
+    h = rbm.sample_h(v)
+    for _ in range(k):
+        v_k = rbm.sample_v(h)
+        h = rbm.sample_h(v_k)
+    with tf.GradientTape() as tape:
+        cost = tf.reduce_mean(rbm.free_energy(v)) - tf.reduce_mean(rbm.free_energy(v_k))
+    for variable, gradient in zip([rbm.W, rbm.b, rbm.c], tape.gradient(cost, [rbm.W, rbm.b, rbm.c])):
+        variable.assign_sub(learning_rate * gradient)
+
+
+def test_cd_update_exercise_accepts_the_update_written_either_way():
+    assert rbm_ex.check_cd_update(cd_update_by_hand).correct
+    assert rbm_ex.check_cd_update(cd_update_by_tape).correct
+    assert rbm_ex.check_cd_update(lambda *a: cd_update_by_hand(*a, last="probability")).correct
+
+
+@pytest.mark.parametrize("wrong, says", [
+    (lambda rbm, v, k, rate: cd_update_by_hand(rbm, v, k, rate, sign=-1.0), "wrong way"),
+    (lambda rbm, v, k, rate: cd_update_by_hand(rbm, v, 1, rate), "CD-1"),
+    (lambda rbm, v, k, rate: cd_update_by_hand(rbm, v, k, rate, biases=False), "biases"),
+    (lambda rbm, v, k, rate: cd_update_by_hand(rbm, v, k, rbm.learning_rate), "learning_rate argument"),
+    (lambda rbm, v, k, rate: cd_update_by_hand(rbm, v, k, rate, mean=False), "Average"),
+    (lambda rbm, v, k, rate: rbm.cd_update(v), "Not the CD-k step"),
+    (lambda rbm, v, k, rate: rbm.W.assign_add(rate * rbm_ex.expected_cd_step(
+        rbm_ex.UPDATE_W, rbm_ex.UPDATE_B, rbm_ex.UPDATE_C, rbm_ex.UPDATE_DATA, k)[0]), "biases"),
+    (lambda rbm, v, k, rate: [rbm.W.value * 0], "did not change"),
+    (lambda rbm, v, k, rate: 1 / 0, "raised"),
+    (lambda rbm, v, k, rate: None, "no answer"),
+])
+def test_cd_update_exercise_rejects_the_usual_slips(wrong, says):
+    feedback = rbm_ex.check_cd_update(wrong)
+    assert not feedback.correct and says in feedback.message, feedback.message
+
+
 # ----------------------------------------------------------------------- chapter 02
 
 

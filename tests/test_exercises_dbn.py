@@ -58,6 +58,21 @@ def test_sleep_phase_and_wake_update():
     assert "divide" in ex.check_wake_update(lambda G, g, a, b: wake(G, g, a, b) * len(a)).message
 
 
+def test_sleep_update():
+    def sleep(R, r, below, above):
+        return below.T @ (above - 1 / (1 + np.exp(-(below @ R + r)))) / len(below)
+
+    def wake_shaped(R, r, below, above):  # the wake rule's orientation: above.T @ error
+        return above.T @ (below - 1 / (1 + np.exp(-(above @ R.T)))) / len(above)
+
+    assert ex.check_sleep_update(sleep).correct
+    assert "sign" in ex.check_sleep_update(lambda *a: -sleep(*a)).message
+    assert "divide" in ex.check_sleep_update(lambda R, r, b, a: sleep(R, r, b, a) * len(b)).message
+    assert "below.T" in ex.check_sleep_update(wake_shaped).message
+    assert not ex.check_sleep_update(lambda R, r, b, a: b.T @ (a - 1 / (1 + np.exp(-(b @ R)))) / len(b)).correct
+    assert "no answer" in ex.check_sleep_update(lambda *a: None).message
+
+
 def test_generated_sevens():
     sevens = np.zeros((20, 784), np.float32)
     assert ex.check_generated_sevens(sevens, lambda x: np.full(len(x), 7)).correct

@@ -117,11 +117,11 @@ def test_the_guard_restores_exactly_what_it_saved():
 
 def test_a_labelled_dataset_trains_an_rbm_without_its_labels(rbm, digits):
     dataset, _, _ = digits
-    history = train_rbm(rbm, dataset, map_fn=flatten_image, num_epochs=1, progress=False)
+    history = train_rbm(rbm, dataset, map_fn=flatten_image, num_epochs=1, progress=False).history
     assert np.isfinite(history["reconstruction_cost"]).all()
     assert np.isfinite(rbm.cd_update(next(iter(dataset.map(flatten_image).batch(100)))))
     # A dataset batched as the book batches its pipelines is unbatched and batched again.
-    history = train_rbm(rbm, dataset.map(flatten_image).batch(32), num_epochs=1, batch_size=100, progress=False)
+    history = train_rbm(rbm, dataset.map(flatten_image).batch(32), num_epochs=1, batch_size=100, progress=False).history
     assert np.isfinite(history["reconstruction_cost"]).all()
     with pytest.raises(ValueError, match="map them to vectors of 784 values"):
         train_rbm(rbm, dataset.map(lambda x: x["image"][:10]), progress=False)
@@ -134,7 +134,7 @@ def test_uint8_pixels_are_read_as_value_over_255(rbm, digits):
     assert single.shape == (1, 16)
     np.testing.assert_allclose(single, rbm.forward(images[:1].reshape(1, -1) / 255.0), rtol=1e-6)
     assert np.isfinite(rbm.cd_update(tf.constant(images[:100])))
-    history = train_rbm(rbm, dataset.map(lambda x: x["image"]), num_epochs=1, progress=False)
+    history = train_rbm(rbm, dataset.map(lambda x: x["image"]), num_epochs=1, progress=False).history
     assert np.isfinite(history["reconstruction_cost"]).all()
     dbn = make_dbn([16, 16, 32])
     np.testing.assert_allclose(dbn(images[:5]), dbn(images[:5].reshape(5, -1) / 255.0), rtol=1e-6)
@@ -278,7 +278,7 @@ def test_rbm_entry_points_answer_every_input(case):
     for call in (lambda: rbm.forward(values), lambda: rbm.free_energy(values),
                  lambda: rbm.reconstruction_cost(values), lambda: rbm.pseudo_likelihood(values, exact=False),
                  lambda: rbm.gibbs_chain(values, 2), lambda: rbm.cd_update(values),
-                 lambda: train_rbm(rbm, values, num_epochs=1, batch_size=8, progress=False)):
+                 lambda: train_rbm(rbm, values, num_epochs=1, batch_size=8, progress=False).history):
         finite_or_answered(rbm, call)
 
 

@@ -262,7 +262,7 @@ def test_training_raises_the_exact_log_likelihood(persistent):
     patterns = small_patterns()
     rbm = RBM(N_HIDDEN, N_VISIBLE, learning_rate=0.1, persistent=persistent, seed=0)
     before = evaluation.log_likelihood_exact(rbm, patterns).mean()
-    history = train_rbm(rbm, patterns, num_epochs=60, batch_size=20, seed=0, progress=False)
+    history = train_rbm(rbm, patterns, num_epochs=60, batch_size=20, seed=0, progress=False).history
     after = evaluation.log_likelihood_exact(rbm, patterns).mean()
     assert before == pytest.approx(-N_VISIBLE * math.log(2), abs=0.05)  # W ~ 0: uniform over 256 states
     assert after > before + 2.0, (before, after)
@@ -286,17 +286,17 @@ def test_training_from_a_dataset_with_a_map_fn():
     patterns = small_patterns(100)
     ds = tf.data.Dataset.from_tensor_slices({"x": patterns})
     rbm = RBM(N_HIDDEN, seed=0)
-    history = train_rbm(rbm, ds, map_fn=lambda e: e["x"], num_epochs=2, batch_size=25, seed=0, progress=False)
+    history = train_rbm(rbm, ds, map_fn=lambda e: e["x"], num_epochs=2, batch_size=25, seed=0, progress=False).history
     assert len(history["reconstruction_cost"]) == 2 and rbm.number_visible_units == N_VISIBLE
 
 
 def test_early_stopping_and_callbacks():
     patterns = small_patterns(100)
-    history = train_rbm(RBM(N_HIDDEN, N_VISIBLE, seed=0), patterns, num_epochs=50, tolerance=1e6, progress=False)
+    history = train_rbm(RBM(N_HIDDEN, N_VISIBLE, seed=0), patterns, num_epochs=50, tolerance=1e6, progress=False).history
     assert len(history["reconstruction_cost"]) == 2 and history["stopped_early"]
     seen = []
     history = train_rbm(RBM(N_HIDDEN, N_VISIBLE, seed=0), patterns, num_epochs=50, progress=False,
-                        callbacks=[lambda rbm, epoch, hist: seen.append(epoch) or epoch == 3])
+                        callbacks=[lambda rbm, epoch, hist: seen.append(epoch) or epoch == 3]).history
     assert seen == [0, 1, 2, 3] and len(history["epoch_seconds"]) == 4
 
 
@@ -354,7 +354,7 @@ def test_a_short_mnist_run_lowers_the_reconstruction_cost():
     rbm = RBM(200, learning_rate=0.1, seed=0)
     monitor = images[:2000].astype(np.float32) / 255
     initial = float(rbm.reconstruction_cost(monitor))
-    history = train_rbm(rbm, images, num_epochs=1, batch_size=100, seed=0, progress=False)
+    history = train_rbm(rbm, images, num_epochs=1, batch_size=100, seed=0, progress=False).history
     assert initial == pytest.approx(784 * math.log(2), rel=0.01)
     assert history["reconstruction_cost"][-1] < 160.0
 
@@ -385,7 +385,7 @@ def test_a_stop_request_ends_training_mid_epoch():
     data = (np.random.default_rng(0).random((2000, rbm.number_visible_units)) < 0.5).astype(np.float32)
     stop = threading.Event()
     stop.set()
-    history = train_rbm(rbm, data, num_epochs=5, batch_size=1, progress=False, stop_event=stop, seed=0)
+    history = train_rbm(rbm, data, num_epochs=5, batch_size=1, progress=False, stop_event=stop, seed=0).history
     assert len(history["epoch_seconds"]) == 1 and history["stopped_early"]
     assert np.isfinite(history["reconstruction_cost"][0])
     whole_epoch = tiny_rbm(seed=2, learning_rate=0.05)
@@ -401,7 +401,7 @@ def test_boolean_data_trains_like_the_same_floats():
     runs = []
     for data_ in (bits, bits.astype(np.float32)):
         rbm = tiny_rbm(seed=6, learning_rate=0.05)
-        history = train_rbm(rbm, data_, num_epochs=2, batch_size=30, progress=False, seed=0)
+        history = train_rbm(rbm, data_, num_epochs=2, batch_size=30, progress=False, seed=0).history
         runs.append((rbm.W.numpy(), history["reconstruction_cost"]))
     np.testing.assert_array_equal(runs[0][0], runs[1][0])
     assert runs[0][1] == runs[1][1]

@@ -99,7 +99,7 @@ def test_training_on_features_and_labels_learns_to_classify():
     features = (rng.random((3000, N_FEATURES)) < np.where(prototypes[labels] > 0, 0.9, 0.1)).astype(np.float32)
     rbm = LabelledRBM(8, number_label_units=N_LABELS, number_visible_units=N_FEATURES + N_LABELS, learning_rate=0.1,
                       seed=0)
-    history = train_rbm(rbm, rbm.join(features, labels).numpy(), num_epochs=10, batch_size=20, progress=False, seed=0)
+    history = train_rbm(rbm, rbm.join(features, labels).numpy(), num_epochs=10, batch_size=20, progress=False, seed=0).history
     assert history["reconstruction_cost"][-1] < history["reconstruction_cost"][0]
     assert np.mean(rbm.predict_labels(features) == labels) > 0.8
 

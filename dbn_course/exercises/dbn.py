@@ -91,36 +91,67 @@ def check_sleep_phase(answer) -> Feedback:
     return Feedback.wrong('Answer "recognition", "generative" or "top".')
 
 
+def _check_delta_rule(update, *, seed: int, n_source: int, n_target: int, weights: str, source: str, target: str,
+                      right: str, name: str) -> Feedback:
+    """Judge ``update(M, m, source_states, target_states)``, the delta-rule step of the wake and sleep phases.
+
+    A layer's states (B x n_source) predict another's (B x n_target) through
+    sigmoid(source M + m); the step for M is source^T (target - sigmoid(source M + m)) / B.
+    """
+    rng = np.random.default_rng(seed)
+    M, m = rng.normal(0, 1, (n_source, n_target)), rng.normal(0, 1, n_target)
+    source_states = (rng.random((8, n_source)) < 0.5).astype(float)
+    target_states = (rng.random((8, n_target)) < 0.5).astype(float)
+    answer = call_answer(update, M.copy(), m.copy(), source_states, target_states, name=name)
+    if isinstance(answer, Feedback):
+        return answer
+    answer = np.asarray(answer, np.float64)
+    prediction = 1 / (1 + np.exp(-(source_states @ M + m)))
+    truth = source_states.T @ (target_states - prediction) / len(source_states)
+    if answer.shape != truth.shape:
+        if answer.shape == truth.T.shape:
+            return Feedback.wrong(f"{weights} has shape {truth.shape} ({source} x {target}): the step is "
+                                  f"{source}.T @ error / B, not {target}.T @ ....")
+        return Feedback.wrong(f"Expected the shape of {weights}, {truth.shape}, got {answer.shape}.")
+    if np.allclose(answer, truth, atol=1e-6):
+        return Feedback.right(right)
+    if np.allclose(answer, -truth, atol=1e-6):
+        return Feedback.wrong(f"The sign is flipped: target ({target}) minus prediction.")
+    if np.allclose(answer, truth * len(source_states), atol=1e-6):
+        return Feedback.wrong("Average over the batch: divide by B.")
+    return Feedback.wrong(f"Not the delta rule: predict {target} with sigmoid({source} @ {weights} + "
+                          f"{weights.lower()}), then {source}.T @ error / B.")
+
+
 def check_wake_update(wake_update) -> Feedback:
     """Exercise 05.2: ``wake_update(G, g, above, below)`` returning the delta-rule step for G.
 
     ``above`` (B x n_above) are wake states of a layer, ``below`` (B x n_below) of the layer
     under it; the step is above^T (below - sigmoid(above G + g)) / B.
     """
-    rng = np.random.default_rng(0)
-    G, g = rng.normal(0, 1, (4, 6)), rng.normal(0, 1, 6)
-    above = (rng.random((8, 4)) < 0.5).astype(float)
-    below = (rng.random((8, 6)) < 0.5).astype(float)
-    answer = call_answer(wake_update, G.copy(), g.copy(), above, below)
-    if isinstance(answer, Feedback):
-        return answer
-    answer = np.asarray(answer, np.float64)
-    prediction = 1 / (1 + np.exp(-(above @ G + g)))
-    truth = above.T @ (below - prediction) / len(above)
-    if answer.shape != truth.shape:
-        return Feedback.wrong(f"Expected the shape of G, {truth.shape}, got {answer.shape}.")
-    if np.allclose(answer, truth, atol=1e-6):
-        return Feedback.right("The generative weights learn to predict each layer from the one above: a local "
-                              "delta rule, no backpropagation.")
-    if np.allclose(answer, -truth, atol=1e-6):
-        return Feedback.wrong("The sign is flipped: target (below) minus prediction.")
-    if np.allclose(answer, truth * len(above), atol=1e-6):
-        return Feedback.wrong("Average over the batch: divide by B.")
-    return Feedback.wrong("Not the delta rule: predict below with sigmoid(above @ G + g), then above.T @ error / B.")
+    return _check_delta_rule(
+        wake_update, seed=0, n_source=4, n_target=6, weights="G", source="above", target="below",
+        name="my_wake_update", right="The generative weights learn to predict each layer from the one above: a "
+                                     "local delta rule, no backpropagation.")
+
+
+def check_sleep_update(sleep_update) -> Feedback:
+    """Exercise 05.3: ``sleep_update(R, r, below, above)`` returning the delta-rule step for R.
+
+    In the sleep phase the roles turn round: ``below`` (B x n_below) and ``above``
+    (B x n_above) are states of a dream generated top-down, and the recognition weights
+    R (n_below x n_above) learn to recover the layer above from the one below; the step
+    is below^T (above - sigmoid(below R + r)) / B.
+    """
+    return _check_delta_rule(
+        sleep_update, seed=1, n_source=6, n_target=4, weights="R", source="below", target="above",
+        name="my_sleep_update", right="The wake rule turned upside down: the recognition weights learn to predict "
+                                      "each dreamed layer from the one below it, so they learn to invert the "
+                                      "generative model.")
 
 
 def check_generated_sevens(images, classify) -> Feedback:
-    """Exercise 05.3: 20 digits generated with the label 7 clamped; ``classify`` is the shipped classifier."""
+    """Exercise 05.4: 20 digits generated with the label 7 clamped; ``classify`` is the shipped classifier."""
     if is_placeholder(images):
         return Feedback.missing()
     images = np.asarray(images, np.float32)

@@ -96,3 +96,154 @@ def check_cd_gradient(cd_gradient) -> Feedback:
     if np.allclose(answer, summed, atol=1e-4):
         return Feedback.wrong("Average over each batch rather than summing: the two batches differ in size.")
     return Feedback.wrong("Not the CD statistics: use p(h = 1 | v) = sigmoid(v W + c) for both phases.")
+
+
+# The machine of exercise 4: 4 visible and 3 hidden units, few enough to enumerate, with
+# weights strong enough that one Gibbs sweep and three lead to different expected steps.
+UPDATE_W = np.array([[2.5, -1.5, 1.0], [-2.0, 2.0, 0.5], [1.5, 1.0, -2.5], [-1.0, -2.5, 2.0]], np.float32)
+UPDATE_B = np.array([0.5, -0.5, 0.25, -0.25], np.float32)
+UPDATE_C = np.array([-0.5, 0.75, -0.25], np.float32)
+UPDATE_DATA = np.array([[1, 0, 1, 0], [0, 1, 0, 1], [1, 1, 0, 0], [0, 0, 1, 1]], np.float32)
+UPDATE_COPIES = 5000  # copies of each data vector in the checker's batch: Monte Carlo error about 0.004
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def expected_cd_step(W, b, c, v_data, k: int, last_visible: str = "sample") -> list[np.ndarray]:
+    """The exact expected CD-k step [dW, db, dc] (before the learning rate) for binary ``v_data``.
+
+    Every state of a machine this small is enumerated. The chain starts at each data
+    vector: h_0 ~ p(h | v_0), then k sweeps v_j ~ p(v | h_{j-1}), h_j ~ p(h | v_j). The
+    step is <v p(h|v)^T>_data - <v_k p(h|v_k)^T>, averaged over the data and the chain.
+
+    Args:
+        last_visible: how the chain's visible states are taken: ``"sample"`` (binary
+            samples throughout, as the book does), ``"probability"`` (samples, except the
+            last visible state, which is p(v | h_{k-1})), or ``"mean_field"`` (every
+            visible state p(v | h), the hidden states still sampled).
+    """
+    W, b, c = (np.asarray(x, np.float64) for x in (W, b, c))
+    n_v, n_h = W.shape
+    vs, hs = _all_states(n_v), _all_states(n_h)
+    p_h_given_v = _bernoulli_table(_sigmoid(vs @ W + c), hs)  # (2^n_v, 2^n_h)
+    p_v_given_h = _bernoulli_table(_sigmoid(hs @ W.T + b), vs)  # (2^n_h, 2^n_v)
+    positive = [np.zeros_like(W), np.zeros(n_v), np.zeros(n_h)]
+    negative = [np.zeros_like(W), np.zeros(n_v), np.zeros(n_h)]
+    for v0 in np.asarray(v_data, np.float64):
+        h_data = _sigmoid(v0 @ W + c)
+        for total, value in zip(positive, (np.outer(v0, h_data), v0, h_data)):
+            total += value
+        weights_h = p_h_given_v[_index(v0)]  # distribution of h_0
+        if last_visible == "mean_field":
+            # h -> v = p(v | h) -> h' ~ p(h | v): a chain on the hidden states.
+            means = _sigmoid(hs @ W.T + b)
+            step = _bernoulli_table(_sigmoid(means @ W + c), hs)
+            for _ in range(k - 1):
+                weights_h = weights_h @ step
+            visible, visible_weights = means, weights_h
+        else:
+            for _ in range(k - 1):
+                weights_h = weights_h @ p_v_given_h @ p_h_given_v
+            if last_visible == "probability":
+                visible, visible_weights = _sigmoid(hs @ W.T + b), weights_h
+            else:
+                visible, visible_weights = vs, weights_h @ p_v_given_h
+        h_model = _sigmoid(visible @ W + c)
+        negative[0] += (visible * visible_weights[:, None]).T @ h_model
+        negative[1] += visible_weights @ visible
+        negative[2] += visible_weights @ h_model
+    n = len(v_data)
+    return [(pos - neg) / n for pos, neg in zip(positive, negative)]
+
+
+def _all_states(n):
+    return np.array([[(i >> (n - 1 - j)) & 1 for j in range(n)] for i in range(2**n)], np.float64)
+
+
+def _index(state):
+    return int(np.asarray(state) @ (2 ** np.arange(len(state) - 1, -1, -1)))
+
+
+def _bernoulli_table(probabilities, states):
+    """P[i, s] = probability of binary ``states[s]`` under independent units with ``probabilities[i]``."""
+    return np.prod(np.where(states[None] == 1, probabilities[:, None], 1 - probabilities[:, None]), axis=-1)
+
+
+def update_rbm() -> RBM:
+    """The 4 x 3 RBM of exercise 4 (``UPDATE_W``, ``UPDATE_B``, ``UPDATE_C``), its own rate 0.5 and k = 1."""
+    rbm = RBM(3, 4, learning_rate=0.5, cd_steps=1, seed=4)
+    rbm.W.assign(UPDATE_W)
+    rbm.b.assign(UPDATE_B)
+    rbm.c.assign(UPDATE_C)
+    return rbm
+
+
+def check_cd_update(cd_update, k: int = 3, learning_rate: float = 0.1) -> Feedback:
+    """Exercise 4: ``cd_update(rbm, v, k, learning_rate)``, one CD-k update of W, b and c in place.
+
+    The checker calls it once on the 4 x 3 RBM of :func:`update_rbm` with a batch of
+    ``UPDATE_COPIES`` copies of each row of ``UPDATE_DATA`` and compares the change of every
+    weight with the exact expected step of :func:`expected_cd_step`, times the learning
+    rate. The batch is large enough that the sampling noise (about 0.004) is small beside
+    the differences between the right step and the usual slips.
+    """
+    if is_placeholder(cd_update):
+        return Feedback.missing()
+    if not callable(cd_update):
+        return Feedback.wrong("Pass the function itself (my_cd_update, not my_cd_update(...)).")
+    rbm = update_rbm()
+    before = [rbm.W.numpy().astype(np.float64), rbm.b.numpy().astype(np.float64), rbm.c.numpy().astype(np.float64)]
+    v = np.repeat(UPDATE_DATA, UPDATE_COPIES, axis=0)
+    try:
+        result = cd_update(rbm, v, k, learning_rate)
+    except Exception as exc:  # the learner's code may fail in any way; say how
+        return Feedback.wrong(f"Calling your function raised {type(exc).__name__}: {exc}")
+    after = [rbm.W.numpy().astype(np.float64), rbm.b.numpy().astype(np.float64), rbm.c.numpy().astype(np.float64)]
+    steps = [(new - old) / learning_rate for new, old in zip(after, before)]
+    if not all(np.isfinite(step).all() for step in steps):
+        return Feedback.wrong("The weights became NaN or infinite.")
+    if all(np.allclose(step, 0) for step in steps):
+        if result is None:
+            return Feedback.missing()
+        return Feedback.wrong("The RBM's weights did not change: update them in place, e.g. "
+                              "rbm.W.assign_add(learning_rate * dW), and the same for rbm.b and rbm.c.")
+    tolerance = 0.025  # the largest of 19 sampling errors is about 0.012; CD-1 and CD-3 differ by 0.08
+
+    def close(step, truth):
+        return all(np.max(np.abs(s - t)) <= tolerance for s, t in zip(step, truth))
+
+    exact = {variant: expected_cd_step(UPDATE_W, UPDATE_B, UPDATE_C, UPDATE_DATA, k, variant)
+             for variant in ("sample", "probability", "mean_field")}
+    for variant, truth in exact.items():
+        if close(steps, truth):
+            how = {"sample": "binary samples all the way, as the book's chain does",
+                   "probability": "the last visible state taken as its probabilities, as Hinton's practical guide "
+                                  "suggests",
+                   "mean_field": "visible probabilities instead of samples at every step"}[variant]
+            return Feedback.right(f"Your step matches the exact expected CD-{k} step ({how}) within the sampling "
+                                  "noise of a 20,000-example batch.")
+    truth = exact["sample"]
+    if any(close([-s for s in steps], exact[variant]) for variant in exact):
+        return Feedback.wrong("The weights moved the wrong way: CD raises the probability of the data, "
+                              "W += learning_rate * (positive - negative statistics).")
+    if np.max(np.abs(steps[1])) < 1e-6 or np.max(np.abs(steps[2])) < 1e-6:
+        if np.max(np.abs(steps[0] - truth[0])) <= tolerance:
+            return Feedback.wrong("W is right, but the biases must learn too: b += learning_rate * (<v>_data - "
+                                  "<v_k>), c += learning_rate * (<p(h|v)>_data - <p(h|v_k)>).")
+        return Feedback.wrong("Update the biases as well as W.")
+    for rate in (rbm.learning_rate, 1.0):
+        if any(close([s * learning_rate / rate for s in steps], exact[variant]) for variant in exact):
+            return Feedback.wrong(f"Your step is the right one at a learning rate of {rate:g}: use the "
+                                  "learning_rate argument, not the RBM's own.")
+    if any(close([s / len(v) for s in steps], exact[variant]) for variant in exact):
+        return Feedback.wrong("Average the statistics over the batch instead of summing them.")
+    one_step = [expected_cd_step(UPDATE_W, UPDATE_B, UPDATE_C, UPDATE_DATA, 1, variant)
+                for variant in ("sample", "probability", "mean_field")]
+    if k != 1 and any(close(steps, truth_1) for truth_1 in one_step):
+        return Feedback.wrong(f"That is the CD-1 step: run k = {k} Gibbs sweeps (h -> v -> h) before taking "
+                          "the negative statistics.")
+    return Feedback.wrong("Not the CD-k step. Start with h ~ p(h | v) from the data; repeat k times: v_k = "
+                          "rbm.sample_v(h), h = rbm.sample_h(v_k); then move W by learning_rate * (v^T p(h|v) / B - "
+                          "v_k^T p(h|v_k) / B), and b, c by the matching differences of means.")

@@ -87,7 +87,7 @@ class RBMPanel(TrainingPanel):
                     self.redraw()
 
         history = train_rbm(rbm, self.images, num_epochs=epochs, batch_size=batch_size, seed=self.seed,
-                            progress=False, callbacks=[on_epoch], stop_event=stop_event)
+                            progress=False, callbacks=[on_epoch], stop_event=stop_event).history
         self.rbm, self.history = rbm, history
         done = len(history["epoch_seconds"])
         self.status.value = (f"{describe_end(stop_event.is_set(), done, epochs, 'epochs')} in "
