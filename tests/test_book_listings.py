@@ -78,8 +78,8 @@ def test_the_chapters_dbn_trains_layer_by_layer_with_its_train_rbm(mnist_train, 
         inputs_layers.append(inputs if num == 0 else inputs_layers[num - 1].map(dbn.rbms[num - 1].forward))
         dbn.rbms[num] = dbn.train_rbm(dbn.rbms[num], inputs_layers[num])
     printed = capsys.readouterr().out.splitlines()
-    assert printed[:2] == [line for line in printed[:2] if line.startswith("epoch: ") and ", cost: " in line]
     assert len(printed) == 3 * 2  # two epochs of three layers, one line each, as the chapter prints them
+    assert all(line.startswith("epoch: ") and ", cost: " in line for line in printed), printed
     for index, rbm in enumerate(dbn.rbms[:-1]):  # each trained lower layer gave its generative copy
         np.testing.assert_array_equal(dbn.generative_weights[index].numpy(), rbm.W.numpy().T)
     # The top layer learned from the mean-field up pass through the two layers below.
