@@ -101,6 +101,9 @@ def test_cd_gradient_exercise():
     assert rbm_ex.check_cd_gradient(right).correct
     assert "sign" in rbm_ex.check_cd_gradient(lambda *a: -right(*a)).message
     assert "Average" in rbm_ex.check_cd_gradient(summed).message
+    assert "hidden bias" in rbm_ex.check_cd_gradient(
+        lambda rbm, v_data, v_model: (v_data.T @ tf.sigmoid(v_data @ rbm.W).numpy() / len(v_data)
+                                      - v_model.T @ tf.sigmoid(v_model @ rbm.W).numpy() / len(v_model))).message
     assert "shape" in rbm_ex.check_cd_gradient(lambda *a: np.zeros(3)).message
     assert "no answer" in rbm_ex.check_cd_gradient(lambda *a: None).message
 

@@ -74,10 +74,29 @@ def test_sleep_update():
 
 
 def test_generated_sevens():
-    sevens = np.zeros((20, 784), np.float32)
+    sevens = np.random.default_rng(0).random((20, 784)).astype(np.float32) ** 4  # probabilities, mostly dark
     assert ex.check_generated_sevens(sevens, lambda x: np.full(len(x), 7)).correct
     assert not ex.check_generated_sevens(sevens, lambda x: np.full(len(x), 1)).correct
     assert "shape" in ex.check_generated_sevens(sevens[:5], lambda x: np.full(len(x), 7)).message
+
+
+def test_generated_sevens_the_solution_passes_and_free_chains_do_not():
+    from dbn_course import pretrained
+
+    shipped = pretrained.load_dbn()
+    sevens, _ = shipped.generate(labels=[7] * 20, gibbs_steps=500)
+    assert ex.check_generated_sevens(sevens, pretrained.classify).correct
+    anything, _ = shipped.generate(n=20, gibbs_steps=500)
+    assert not ex.check_generated_sevens(anything, pretrained.classify).correct
+
+
+def test_generated_sevens_are_not_mnists_own():
+    images, labels = data.load_arrays("train")
+    real = images[labels == 7][:20].reshape(20, -1)
+    always_seven = lambda x: np.full(len(x), 7)  # noqa: E731 -- the classifier would agree
+    assert "MNIST's own" in ex.check_generated_sevens(real / 255.0, always_seven).message
+    assert "MNIST's own" in ex.check_generated_sevens((real / 255.0).astype(np.float32), always_seven).message
+    assert "0 or 1" in ex.check_generated_sevens((real > 127).astype(np.float32), always_seven).message
 
 
 def test_classifier_exercises():

@@ -159,8 +159,17 @@ def check_generated_sevens(images, classify) -> Feedback:
         return Feedback.wrong(f"Pass at least 20 generated images of shape (n, 784), got {images.shape}.")
     if images.min() < 0 or images.max() > 1:
         return Feedback.wrong("Generated images are pixel probabilities in [0, 1].")
+    grey = images[(images > 0.02) & (images < 0.98)]
+    if grey.size == 0:
+        return Feedback.wrong("Every pixel is 0 or 1: pass the pixel probabilities the down pass gives "
+                              "(generate returns them), not binary samples or binarised images.")
+    if np.mean(np.abs(grey * 255 - np.round(grey * 255)) < 1e-3) > 0.9:
+        return Feedback.wrong("These look like MNIST's own images: their grey pixels are whole multiples of 1/255, "
+                              "which a down pass's probabilities are not. Generate the sevens with the DBN.")
     share = float(np.mean(classify(images) == 7))
-    if share >= 0.8:
+    # Clamped chains of the shipped DBN give 55-90% sevens in batches of 20 (the benchmark reads
+    # 91% of 3,000); free-running chains about 10%.
+    if share >= 0.5:
         return Feedback.right(f"The classifier reads {share:.0%} of them as sevens.")
     return Feedback.wrong(f"Only {share:.0%} look like sevens to the classifier: clamp labels=[7] * 20 and give the "
                           "top level a few hundred Gibbs steps.")

@@ -77,6 +77,7 @@ def check_cd_gradient(cd_gradient) -> Feedback:
     rng = np.random.default_rng(0)
     rbm = RBM(5, 7, seed=1)
     rbm.W.assign(rng.normal(0, 1, (7, 5)).astype(np.float32))
+    rbm.c.assign(rng.normal(0, 1, 5).astype(np.float32))  # nonzero, so an answer without c shows
     v_data = (rng.random((12, 7)) < 0.5).astype(np.float32)
     v_model = (rng.random((9, 7)) < 0.5).astype(np.float32)
     answer = call_answer(cd_gradient, rbm, v_data, v_model, name="cd_gradient")
@@ -95,6 +96,10 @@ def check_cd_gradient(cd_gradient) -> Feedback:
     summed = v_data.T @ h_data - v_model.T @ h_model
     if np.allclose(answer, summed, atol=1e-4):
         return Feedback.wrong("Average over each batch rather than summing: the two batches differ in size.")
+    W = rbm.W.numpy()
+    no_bias = (v_data.T @ _sigmoid(v_data @ W) / len(v_data) - v_model.T @ _sigmoid(v_model @ W) / len(v_model))
+    if np.allclose(answer, no_bias, atol=1e-5):
+        return Feedback.wrong("The hidden bias is missing: p(h = 1 | v) = sigmoid(v W + c).")
     return Feedback.wrong("Not the CD statistics: use p(h = 1 | v) = sigmoid(v W + c) for both phases.")
 
 
