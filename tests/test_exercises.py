@@ -31,9 +31,10 @@ def test_placeholders_are_not_answers(check):
 
 
 def test_class_counts(train):
-    truth = np.bincount(train[1], minlength=10)
+    truth = np.bincount(data.load_arrays("test")[1], minlength=10)
     assert mnist.check_class_counts(truth).correct
     assert mnist.check_class_counts(truth.tolist()).correct
+    assert "training split" in mnist.check_class_counts(np.bincount(train[1], minlength=10)).message
     off_by_one = truth.copy()
     off_by_one[3] += 1
     assert "add up to" in mnist.check_class_counts(off_by_one).message
@@ -45,11 +46,14 @@ def test_class_counts(train):
 
 
 def test_mean_pixel(train):
-    mean = train[0].mean() / 255
+    images, labels = train
+    ones = images[labels == 1]
+    mean = ones.mean() / 255
     assert mnist.check_mean_pixel(mean).correct
-    assert mnist.check_mean_pixel(np.float32(mean + 1e-4)).correct
+    assert mnist.check_mean_pixel(np.float32(mean + 5e-5)).correct
+    assert "every digit" in mnist.check_mean_pixel(images.mean() / 255).message  # the number section 5 prints
     assert "0-255 scale" in mnist.check_mean_pixel(mean * 255).message
-    by_256 = mnist.check_mean_pixel(train[0].mean() / 256)
+    by_256 = mnist.check_mean_pixel(ones.mean() / 256)
     assert not by_256.correct and "256" in by_256.message
     assert not mnist.check_mean_pixel(0.5).correct
 
@@ -65,6 +69,40 @@ def test_stochastic_binarizer():
     biased = mnist.check_stochastic_binarizer(lambda x: (rng.random(x.shape) < 0.9 * x + 0.05).astype(float))
     assert not biased.correct
     assert "raised ZeroDivisionError" in mnist.check_stochastic_binarizer(lambda x: 1 / 0).message
+
+
+def ordered_dither(x):
+    """Exactly 30% ones in every row and column: a fixed pattern, not random draws."""
+    i, j = np.indices(x.shape)
+    return ((i * 7 + j) % 10 < x * 10).astype(np.float32)
+
+
+def error_diffusion(x):
+    """Floyd-Steinberg's idea in one dimension: carry each pixel's rounding error to the next."""
+    flat, out, error = x.ravel(), np.zeros(x.size, np.float32), 0.0
+    for k in range(x.size):
+        out[k] = float(flat[k] + error >= 0.5)
+        error += flat[k] - out[k]
+    return out.reshape(x.shape)
+
+
+@pytest.mark.parametrize("wrong, says", [
+    # The book's listing: one row of noise for the whole batch.
+    (lambda x: (np.random.default_rng().random((1, x.shape[1])) < x).astype(np.float32), "rows are not independent"),
+    (lambda x: (np.random.default_rng().random((x.shape[0], 1)) < x).astype(np.float32), "columns are not"),
+    (ordered_dither, "too even"),
+    (error_diffusion, "rows are not independent"),  # on a constant image every row repeats the first
+])
+def test_stochastic_binarizer_rejects_noise_that_is_not_independent(wrong, says):
+    for _ in range(20):  # random wrong answers must fail every time, not on average
+        feedback = mnist.check_stochastic_binarizer(wrong)
+        assert not feedback.correct and says in feedback.message, feedback.message
+
+
+def test_stochastic_binarizer_accepts_right_answers_every_time():
+    rng = np.random.default_rng(0)
+    assert all(mnist.check_stochastic_binarizer(lambda x: (rng.random(x.shape) < x).astype(np.float32)).correct
+               for _ in range(200))
     assert "function itself" in mnist.check_stochastic_binarizer(np.zeros(3)).message
 
 
