@@ -293,11 +293,10 @@ class DBN(keras.Model):
             raise ValueError("dbn.train_rbm trains one of the DBN's own RBMs: pass dbn.rbms[l]")
         options = {"progress": False, "print_costs": True, **options}
         try:
-            train_rbm(rbm, inputs, options.pop("map_fn", None),
-                      self.num_epochs if num_epochs is None else num_epochs,
-                      self.tolerance if tolerance is None else tolerance,
-                      self.batch_size if batch_size is None else batch_size,
-                      self.shuffle_buffer if shuffle_buffer is None else shuffle_buffer, **options)
+            train_rbm(rbm, inputs, num_epochs=self.num_epochs if num_epochs is None else num_epochs,
+                      tolerance=self.tolerance if tolerance is None else tolerance,
+                      batch_size=self.batch_size if batch_size is None else batch_size,
+                      shuffle_buffer=self.shuffle_buffer if shuffle_buffer is None else shuffle_buffer, **options)
         except ValueError as error:
             if rbm is self.top and self.number_label_units and str(rbm.number_visible_units) in str(error):
                 raise ValueError(f"{error}. The top RBM of this DBN learns the features below joined to "

@@ -178,6 +178,11 @@ def check_generated_sevens(images, classify) -> Feedback:
 PANEL_CLASSIFIER = [784, 256, 256, 512, 10]  # exercise 06.1: the panel's smaller network
 
 
+def _dense_parameters(sizes, biases: bool = True) -> int:
+    """Parameters of Dense layers sizes[0] -> sizes[1] -> ...: n_in x n_out weights (+ n_out biases) each."""
+    return sum(n_in * n_out + (n_out if biases else 0) for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+
+
 def check_classifier_parameters(count) -> Feedback:
     """Exercise 06.1: trainable parameters of the panel's classifier, 784-256-256-512-10 (``PANEL_CLASSIFIER``).
 
@@ -188,17 +193,16 @@ def check_classifier_parameters(count) -> Feedback:
         return Feedback.missing()
     value = int(np.asarray(count))
     sizes = PANEL_CLASSIFIER
-    truth = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
-    paper = [784, 500, 500, 2000, 10]
+    truth = _dense_parameters(sizes)
     if value == truth:
         return Feedback.right(f"{truth:,}: each Dense layer has a kernel and a bias. The DBN's generative weights "
                               "and visible biases are left behind.")
-    if value == sum(a * b + b for a, b in zip(paper[:-1], paper[1:])):
+    if value == _dense_parameters([784, 500, 500, 2000, 10]):
         return Feedback.wrong("That is the chapter's 784-500-500-2000-10 network, which the summary counts; the "
                               "question is about the panel's 784-256-256-512-10.")
-    if value == sum(a * b for a, b in zip(sizes[:-1], sizes[1:])):
+    if value == _dense_parameters(sizes, biases=False):
         return Feedback.wrong("Count the biases too: one per unit of each layer after the input.")
-    if value == sum(a * b + b for a, b in zip(sizes[:-2], sizes[1:-1])):
+    if value == _dense_parameters(sizes[:-1]):
         return Feedback.wrong("Add the output layer: 512 x 10 weights and 10 biases.")
     return Feedback.wrong("Add n_in x n_out + n_out for each of the four Dense layers.")
 

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from ..evaluation import all_binary_states
 from ..rbm import RBM
 from .feedback import Feedback, call_answer, is_placeholder
 
@@ -110,6 +111,7 @@ UPDATE_B = np.array([0.5, -0.5, 0.25, -0.25], np.float32)
 UPDATE_C = np.array([-0.5, 0.75, -0.25], np.float32)
 UPDATE_DATA = np.array([[1, 0, 1, 0], [0, 1, 0, 1], [1, 1, 0, 0], [0, 0, 1, 1]], np.float32)
 UPDATE_COPIES = 5000  # copies of each data vector in the checker's batch: Monte Carlo error about 0.004
+CHAIN_VARIANTS = ("sample", "probability", "mean_field")  # the ways of expected_cd_step's ``last_visible``
 
 
 def _sigmoid(x):
@@ -131,9 +133,12 @@ def expected_cd_step(W, b, c, v_data, k: int, last_visible: str = "sample") -> l
     """
     W, b, c = (np.asarray(x, np.float64) for x in (W, b, c))
     n_v, n_h = W.shape
-    vs, hs = _all_states(n_v), _all_states(n_h)
+    vs, hs = all_binary_states(n_v), all_binary_states(n_h)
     p_h_given_v = _bernoulli_table(_sigmoid(vs @ W + c), hs)  # (2^n_v, 2^n_h)
-    p_v_given_h = _bernoulli_table(_sigmoid(hs @ W.T + b), vs)  # (2^n_h, 2^n_v)
+    visible_means = _sigmoid(hs @ W.T + b)  # p(v = 1 | h) for every h
+    p_v_given_h = _bernoulli_table(visible_means, vs)  # (2^n_h, 2^n_v)
+    # The hidden-state chain of "mean_field": h -> v = p(v | h) -> h' ~ p(h | v).
+    mean_field_step = _bernoulli_table(_sigmoid(visible_means @ W + c), hs)
     positive = [np.zeros_like(W), np.zeros(n_v), np.zeros(n_h)]
     negative = [np.zeros_like(W), np.zeros(n_v), np.zeros(n_h)]
     for v0 in np.asarray(v_data, np.float64):
@@ -142,17 +147,14 @@ def expected_cd_step(W, b, c, v_data, k: int, last_visible: str = "sample") -> l
             total += value
         weights_h = p_h_given_v[_index(v0)]  # distribution of h_0
         if last_visible == "mean_field":
-            # h -> v = p(v | h) -> h' ~ p(h | v): a chain on the hidden states.
-            means = _sigmoid(hs @ W.T + b)
-            step = _bernoulli_table(_sigmoid(means @ W + c), hs)
             for _ in range(k - 1):
-                weights_h = weights_h @ step
-            visible, visible_weights = means, weights_h
+                weights_h = weights_h @ mean_field_step
+            visible, visible_weights = visible_means, weights_h
         else:
             for _ in range(k - 1):
                 weights_h = weights_h @ p_v_given_h @ p_h_given_v
             if last_visible == "probability":
-                visible, visible_weights = _sigmoid(hs @ W.T + b), weights_h
+                visible, visible_weights = visible_means, weights_h
             else:
                 visible, visible_weights = vs, weights_h @ p_v_given_h
         h_model = _sigmoid(visible @ W + c)
@@ -163,11 +165,8 @@ def expected_cd_step(W, b, c, v_data, k: int, last_visible: str = "sample") -> l
     return [(pos - neg) / n for pos, neg in zip(positive, negative)]
 
 
-def _all_states(n):
-    return np.array([[(i >> (n - 1 - j)) & 1 for j in range(n)] for i in range(2**n)], np.float64)
-
-
 def _index(state):
+    """The row of ``state`` in :func:`~dbn_course.evaluation.all_binary_states` (counting order)."""
     return int(np.asarray(state) @ (2 ** np.arange(len(state) - 1, -1, -1)))
 
 
@@ -199,14 +198,17 @@ def check_cd_update(cd_update, k: int = 3, learning_rate: float = 0.1) -> Feedba
     if not callable(cd_update):
         return Feedback.wrong("Pass the function itself (my_cd_update, not my_cd_update(...)).")
     rbm = update_rbm()
-    before = [rbm.W.numpy().astype(np.float64), rbm.b.numpy().astype(np.float64), rbm.c.numpy().astype(np.float64)]
+
+    def weights():
+        return [variable.numpy().astype(np.float64) for variable in (rbm.W, rbm.b, rbm.c)]
+
+    before = weights()
     v = np.repeat(UPDATE_DATA, UPDATE_COPIES, axis=0)
     try:
         result = cd_update(rbm, v, k, learning_rate)
     except Exception as exc:  # the learner's code may fail in any way; say how
         return Feedback.wrong(f"Calling your function raised {type(exc).__name__}: {exc}")
-    after = [rbm.W.numpy().astype(np.float64), rbm.b.numpy().astype(np.float64), rbm.c.numpy().astype(np.float64)]
-    steps = [(new - old) / learning_rate for new, old in zip(after, before)]
+    steps = [(new - old) / learning_rate for new, old in zip(weights(), before)]
     if not all(np.isfinite(step).all() for step in steps):
         return Feedback.wrong("The weights became NaN or infinite.")
     if all(np.allclose(step, 0) for step in steps):
@@ -220,7 +222,7 @@ def check_cd_update(cd_update, k: int = 3, learning_rate: float = 0.1) -> Feedba
         return all(np.max(np.abs(s - t)) <= tolerance for s, t in zip(step, truth))
 
     exact = {variant: expected_cd_step(UPDATE_W, UPDATE_B, UPDATE_C, UPDATE_DATA, k, variant)
-             for variant in ("sample", "probability", "mean_field")}
+             for variant in CHAIN_VARIANTS}
     for variant, truth in exact.items():
         if close(steps, truth):
             how = {"sample": "binary samples all the way, as the book's chain does",
@@ -244,8 +246,7 @@ def check_cd_update(cd_update, k: int = 3, learning_rate: float = 0.1) -> Feedba
                                   "learning_rate argument, not the RBM's own.")
     if any(close([s / len(v) for s in steps], exact[variant]) for variant in exact):
         return Feedback.wrong("Average the statistics over the batch instead of summing them.")
-    one_step = [expected_cd_step(UPDATE_W, UPDATE_B, UPDATE_C, UPDATE_DATA, 1, variant)
-                for variant in ("sample", "probability", "mean_field")]
+    one_step = [expected_cd_step(UPDATE_W, UPDATE_B, UPDATE_C, UPDATE_DATA, 1, variant) for variant in CHAIN_VARIANTS]
     if k != 1 and any(close(steps, truth_1) for truth_1 in one_step):
         return Feedback.wrong(f"That is the CD-1 step: run k = {k} Gibbs sweeps (h -> v -> h) before taking "
                           "the negative statistics.")
