@@ -67,6 +67,20 @@ class BoltzmannMachine:
         upper = np.triu(rng.normal(0.0, scale, (n_units, n_units)), k=1)
         return cls(upper + upper.T, rng.normal(0.0, scale, n_units), temperature)
 
+    @classmethod
+    def two_valleys(cls, n_units: int, coupling: float = 0.6, tilt: float = 0.2, temperature: float = 1.0):
+        """A machine whose energy has two valleys, all units off and all units on, with a ridge between them.
+
+        Every pair is joined by w_ij = ``coupling`` and every bias is b_i = -(N - 1) w / 2 + ``tilt``, so
+        E(0) = 0, E(1) = -N tilt, and a state with k units on has E = k (N - k) w / 2 - k tilt: highest
+        near k = N / 2. A chain must cross that ridge to move between the valleys, one unit at a time;
+        at low temperature it rarely does.
+        """
+        if not coupling > 0:
+            raise ValueError(f"coupling must be positive for two valleys, got {coupling}")
+        weights = coupling * (np.ones((n_units, n_units)) - np.eye(n_units))
+        return cls(weights, np.full(n_units, -(n_units - 1) * coupling / 2 + tilt), temperature)
+
     def _states(self, states) -> np.ndarray:
         s = np.asarray(states, np.float32)
         s = s.reshape(1, -1) if s.ndim == 1 else s

@@ -14,7 +14,7 @@ import threading
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from . import data
 
@@ -197,19 +197,38 @@ def plot_energies(energies, ax=None, title: str = "energy during recall"):
     return ax.figure
 
 
-def compare_distributions(exact, sampled, ax=None, title: str | None = None, max_states: int = 64):
-    """Bars of an exact distribution beside an estimated one, state by state."""
-    exact, sampled = np.asarray(exact), np.asarray(sampled)
+def compare_distributions(exact, sampled, ax=None, title: str | None = None, max_states: int = 256,
+                          floor: float = 1e-5):
+    """An exact distribution over enumerated states beside an estimate of it, most probable state first.
+
+    The states are ranked by their exact probability, so the bars fall from left to right and a lower
+    temperature shows as taller bars on the left. Up to ``max_states`` states are drawn: all of them for a
+    machine of up to 8 units; for a larger one, the most probable ``max_states``, and the axis label says
+    how much of the probability they hold. The probability axis is logarithmic down to ``floor``, so the
+    rare states, where a sampler's histogram is least accurate, stay in view; a state no chain ended in has
+    no dot.
+    """
+    exact, sampled = np.asarray(exact, dtype=float), np.asarray(sampled, dtype=float)
     if exact.shape != sampled.shape:
         raise ValueError(f"distributions of different sizes: {exact.shape} and {sampled.shape}")
-    n = min(len(exact), max_states)
+    order = np.argsort(-exact, kind="stable")[:max_states]
+    n = len(order)
     if ax is None:
         fig, ax = subplots(figsize=(8, 2.8))
-    x = np.arange(n)
-    ax.bar(x - 0.2, exact[:n], width=0.4, label="exact", color="0.25")
-    ax.bar(x + 0.2, sampled[:n], width=0.4, label="sampled", color="tab:orange")
-    ax.set_xlabel("state (counting order)")
-    ax.set_ylabel("probability")
+    x = np.arange(1, n + 1)
+    ax.bar(x, exact[order], width=0.9, label="exact", color="0.55")
+    ax.plot(x, sampled[order], ls="none", marker="o", markersize=2.5, label="sampled", color="tab:orange")
+    if n == len(exact):
+        ax.set_xlabel(f"all {n} states, ranked by exact probability")
+    else:
+        held = exact[order].sum()
+        ax.set_xlabel(f"the {n} most probable of {len(exact):,} states (holding {held:.0%} of the probability), "
+                      "ranked")
+    ax.set_xlim(0, n + 1)
+    ax.set_yscale("log")
+    ax.set_ylim(floor, 1.5)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}"))  # 1e-05 ... 1: plain text, no mathtext
+    ax.set_ylabel("probability (log scale)")
     ax.legend()
     if title:
         ax.set_title(title)

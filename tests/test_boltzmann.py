@@ -66,3 +66,23 @@ def test_bad_sampling_arguments_are_rejected():
         bm.energy([[0, 2, 1]])
     with pytest.raises(ValueError, match="at most 16"):
         BoltzmannMachine(np.zeros((17, 17))).exact_distribution()
+
+
+def test_two_valleys_has_its_valleys_and_ridge_where_the_docstring_says():
+    bm = BoltzmannMachine.two_valleys(8, coupling=0.6, tilt=0.2)
+    energies = bm.energy(np.array([[0] * 8, [1] * 8, [1] * 4 + [0] * 4], np.float32))
+    np.testing.assert_allclose(energies, [0.0, -1.6, 4.0], atol=1e-5)
+    assert bm.exact_distribution(0.3).argmax() == 255  # all units on, the deeper valley
+    with pytest.raises(ValueError, match="coupling"):
+        BoltzmannMachine.two_valleys(8, coupling=0.0)
+
+
+def test_two_valleys_defeat_the_sampler_only_when_cold():
+    """20 sweeps mix at T = 1 and not at T = 0.3: the chains stay in the valley they fell into."""
+    bm = BoltzmannMachine.two_valleys(8)
+
+    def distance(T):
+        samples = bm.sample(5000, 20, temperature=T, seed=0)
+        return total_variation(bm.exact_distribution(T), bm.empirical_distribution(samples))
+
+    assert distance(1.0) < 0.1 < 0.25 < distance(0.3)

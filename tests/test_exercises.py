@@ -219,6 +219,9 @@ def test_cd_update_exercise_rejects_the_usual_slips(wrong, says):
 def test_hebbian_weight_exercise():
     assert hop_ex.check_hebbian_weight(-2 / 3).correct
     assert "divides by the number of units" in hop_ex.check_hebbian_weight(-2).message
+    chapters = hop_ex.check_hebbian_weight(-1.0)  # the chapter's 1/n, n = 2 patterns
+    assert chapters.correct and "1/n" in chapters.message and "N = 3" in chapters.message
+    assert not hop_ex.check_hebbian_weight(1.0).correct
     assert "sign" in hop_ex.check_hebbian_weight(2 / 3).message
     assert not hop_ex.check_hebbian_weight(0.0).correct
 

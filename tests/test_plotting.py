@@ -46,3 +46,26 @@ def test_show_examples_labels_each_image():
     fig = plotting.show_examples(builder.info, builder.as_dataset("train"), rows=2, cols=3)
     shown = [ax for ax in fig.axes if ax.images]
     assert [ax.get_title() for ax in shown] == ["5", "0", "4", "1", "9", "2"]
+
+
+def test_compare_distributions_draws_every_state_most_probable_first():
+    """The 8-unit figure of chapter 02: all 256 states, so lowering T makes the first bar taller."""
+    from dbn_course.boltzmann import BoltzmannMachine
+
+    bm = BoltzmannMachine.random(8, seed=0)
+    tallest = []
+    for T in (1.0, 0.5):
+        exact = bm.exact_distribution(T)
+        fig = plotting.compare_distributions(exact, exact)
+        heights = np.array([bar.get_height() for bar in fig.axes[0].patches])
+        assert len(heights) == 256 and heights.sum() == pytest.approx(1.0)
+        assert (np.diff(heights) <= 0).all()
+        tallest.append(heights[0])
+    assert tallest[1] > tallest[0]
+
+
+def test_compare_distributions_says_how_much_a_truncated_figure_holds():
+    exact = np.full(1024, 1 / 1024)
+    fig = plotting.compare_distributions(exact, exact, max_states=256)
+    assert len(fig.axes[0].patches) == 256
+    assert "256 most probable of 1,024 states (holding 25%" in fig.axes[0].get_xlabel()

@@ -72,6 +72,23 @@ def test_notebook_conventions(path):
         assert "## Exercises" in markdown
 
 
+@pytest.mark.parametrize("path", notebooks(), ids=lambda p: p.name)
+def test_every_figure_has_alt_text(path):
+    """A figure's description lives in its cell's metadata, ``mystnb.image.alt``: one sentence,
+    for a screen reader on the course website (myst-nb reads that key) and for anyone
+    reading the notebook's JSON. One figure per cell, so each description fits its figure."""
+    nb = json.loads(path.read_text())
+    for cell in (c for c in nb["cells"] if c["cell_type"] == "code"):
+        figures = sum("image/png" in output.get("data", {}) for output in cell["outputs"])
+        alt = cell["metadata"].get("mystnb", {}).get("image", {}).get("alt", "")
+        first_line = "".join(cell["source"]).splitlines()[0]
+        assert figures <= 1, f"{path.name}: a cell draws {figures} figures: {first_line}"
+        if figures:
+            assert alt.endswith(".") and len(alt.split()) >= 8, f"{path.name}: no alt text for {first_line}"
+        else:
+            assert not alt, f"{path.name}: alt text on a cell with no figure: {first_line}"
+
+
 def test_index_links_every_chapter():
     index = (ROOT / "notebooks" / "00_index.ipynb").read_text()
     for path in notebooks():

@@ -24,6 +24,11 @@ def check_hebbian_weight(w_23) -> Feedback:
     if abs(value - truth) <= 1e-3:
         return Feedback.right(f"w_23 = (1/3)((-1)(1) + (1)(-1)) = {truth:.4f}: units 2 and 3 disagree in both "
                               "patterns, so their connection is inhibitory.")
+    if abs(value - truth * 3 / 2) <= 1e-3:
+        return Feedback.right(f"w_23 = (1/2)((-1)(1) + (1)(-1)) = -1 with the chapter's normalisation, 1/n for n = 2 "
+                              f"patterns. Section 1 divides by N = 3 units instead, which gives {truth:.4f}; with "
+                              "zero thresholds both store the same memories, since a positive factor never "
+                              "changes the sign of a local field.")
     if abs(value - truth * 3) <= 1e-3:
         return Feedback.wrong("Right sum, but the Hebbian rule divides by the number of units, N = 3.")
     if abs(value + truth) <= 1e-3:

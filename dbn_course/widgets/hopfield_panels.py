@@ -140,8 +140,8 @@ class BoltzmannPanel:
         sampled = self.machine.empirical_distribution(
             self.machine.sample(self.n_chains, sweeps, temperature=T, seed=self.seed))
         self.distance = total_variation(exact, sampled)
-        title = (f"T = {T:.2f}: {self.n_chains:,} chains after {sweeps} sweeps, "
-                 f"total-variation distance {self.distance:.3f}")
+        title = (f"T = {T:.2f}: {self.n_chains:,} chains after {sweeps} sweeps; total-variation distance "
+                 f"over all {len(exact)} states {self.distance:.3f}")
         show_figure(self.view, plotting.compare_distributions(exact, sampled, title=title))
         self.redraws += 1
 
