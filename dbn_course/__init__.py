@@ -20,6 +20,7 @@ Modules:
     pretrained -- the benchmark's DBN and classifier, shipped as float16 weights
     evaluation -- reconstruction cost, pseudo-likelihood, exact log Z for small models
     plotting   -- image grids, filters, cost curves and figure captions shared by every chapter
+    diagrams   -- drawings of the models: which units exist and how they connect
     widgets    -- control panels that retrain a model when a slider moves
     exercises  -- checkers for the exercises that close each chapter
     notebook   -- helpers for notebooks: recording results, describing the setup
@@ -31,7 +32,7 @@ from .runtime import start_tensorflow as _start_tensorflow
 _start_tensorflow()
 
 from . import boltzmann, config, data, evaluation, exercises, hopfield, idx, notebook, plotting, rbm, widgets  # noqa: E402,I001
-from . import cache, classifier, dbn, explaining_away, pretrained, top_level  # noqa: E402,I001
+from . import cache, classifier, dbn, diagrams, explaining_away, pretrained, top_level  # noqa: E402,I001
 from .config import by_mode, quick_mode  # noqa: E402
 from .data import flatten_image  # noqa: E402
 
@@ -45,6 +46,7 @@ __all__ = [
     "config",
     "data",
     "dbn",
+    "diagrams",
     "evaluation",
     "exercises",
     "explaining_away",

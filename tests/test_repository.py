@@ -89,6 +89,28 @@ def test_every_figure_has_alt_text(path):
             assert not alt, f"{path.name}: alt text on a cell with no figure: {first_line}"
 
 
+@pytest.mark.parametrize("path", [p for p in notebooks() if not p.name.startswith("00_")], ids=lambda p: p.name)
+def test_each_chapter_opens_with_objectives_and_times_and_closes_with_a_summary(path):
+    """The opening's times are checked: reading against the words (75 to 150 a minute, for
+    text with equations), running against benchmarks/results/notebooks_one_cpu.json."""
+    nb = json.loads(path.read_text())
+    markdown = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
+    opening = next((m for m in markdown if "**In this chapter you will**" in m), "")
+    assert markdown.index(opening) == 1, "the objectives follow the title cell"
+    assert "Shut Down Kernel" in opening, "the opening tells Binder users to stop the previous kernel"
+    times = re.search(r"\*\*Time:\*\* about (\d+) min to read, (\d+) min to run on one CPU.*?, (\d+) min for the "
+                      r"exercises", opening, re.S)
+    assert times, "the opening says how long reading, running and the exercises take"
+    read, run, _ = map(int, times.groups())
+    words = len(re.findall(r"[A-Za-z]+", " ".join(m for m in markdown if not m.startswith("## References"))))
+    assert words / 150 <= read <= words / 75, f"{words} words: about {round(words / 100)} min to read"
+    measured = json.loads((ROOT / "benchmarks" / "results" / "notebooks_one_cpu.json").read_text())["figures"]
+    seconds = measured[f"notebook_{path.stem}_s"]
+    assert run == max(1, -(-int(seconds) // 60)), f"the benchmark measured {seconds:.0f} s on one CPU"
+    headings = [line for m in markdown for line in m.splitlines() if line.startswith("## ")]
+    assert headings.index("## Summary") == headings.index("## Where this departs from the book's listing") - 1
+
+
 def test_index_links_every_chapter():
     index = (ROOT / "notebooks" / "00_index.ipynb").read_text()
     for path in notebooks():
