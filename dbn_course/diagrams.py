@@ -19,7 +19,7 @@ from .plotting import subplots
 from .validation import check_int
 
 VISIBLE, HIDDEN, LINE = "0.78", "white", "0.35"
-RADIUS = 0.16
+RADIUS = 0.2
 
 
 def _unit(ax, xy, label: str, visible: bool = False, dashed: bool = False):
@@ -56,6 +56,16 @@ def _row(n: int, y: float, width: float):
     return [(float(x), y) for x in xs]
 
 
+def _bipartite(ax, visible, hidden):
+    """Units v1.. at ``visible`` and h1.. at ``hidden``, and a line from every visible to every hidden one."""
+    for a, b in itertools.product(visible, hidden):
+        _line(ax, a, b)
+    for i, xy in enumerate(visible, start=1):
+        _unit(ax, xy, f"v{i}", visible=True)
+    for j, xy in enumerate(hidden, start=1):
+        _unit(ax, xy, f"h{j}")
+
+
 def hopfield_network(n_units: int = 6, ax=None, title: str | None = "Hopfield network"):
     """``n_units`` units on a circle, every pair joined by one symmetric weight w_ij, none to itself."""
     check_int("n_units", n_units, minimum=2)
@@ -79,20 +89,15 @@ def boltzmann_machine(n_visible: int = 4, n_hidden: int = 3, ax=None, title: str
     check_int("n_hidden", n_hidden, minimum=0)
     if ax is None:
         _, ax = subplots(figsize=(3.4, 2.6))
-    visible = _row(n_visible, 0.0, 0.7 * (n_visible - 1))
-    hidden = _row(n_hidden, 1.4, 0.7 * max(n_hidden - 1, 0))
+    visible = _row(n_visible, 0.0, 0.8 * (n_visible - 1))
+    hidden = _row(n_hidden, 1.5, 0.8 * max(n_hidden - 1, 0))
     for layer in (visible, hidden):
         for a, b in itertools.combinations(layer, 2):
             bend = 0.35 if abs(a[0] - b[0]) > 0.8 else 0.0  # arcs, so far pairs do not hide behind near ones
             xs = np.linspace(a[0], b[0], 20)
             ys = a[1] + np.sin(np.linspace(0, np.pi, 20)) * bend * (-1 if layer is visible else 1)
             ax.plot(xs, ys, color="tab:orange", linewidth=0.9, zorder=1)
-    for a, b in itertools.product(visible, hidden):
-        _line(ax, a, b)
-    for i, xy in enumerate(visible, start=1):
-        _unit(ax, xy, f"v{i}", visible=True)
-    for j, xy in enumerate(hidden, start=1):
-        _unit(ax, xy, f"h{j}")
+    _bipartite(ax, visible, hidden)
     return _finish(ax, title)
 
 
@@ -101,20 +106,18 @@ def rbm(n_visible: int = 6, n_hidden: int = 4, ax=None, title: str | None = "res
     check_int("n_visible", n_visible, minimum=1)
     check_int("n_hidden", n_hidden, minimum=1)
     if ax is None:
-        _, ax = subplots(figsize=(3.4, 2.4))
-    visible = _row(n_visible, 0.0, 0.6 * (n_visible - 1))
-    hidden = _row(n_hidden, 1.3, 0.6 * (n_hidden - 1))
-    for a, b in itertools.product(visible, hidden):
-        _line(ax, a, b)
-    for i, xy in enumerate(visible, start=1):
-        _unit(ax, xy, f"v{i}", visible=True)
-    for j, xy in enumerate(hidden, start=1):
-        _unit(ax, xy, f"h{j}")
+        _, ax = subplots(figsize=(5.6, 2.5))
+    visible = _row(n_visible, 0.0, 0.9 * (n_visible - 1))
+    hidden = _row(n_hidden, 1.6, 0.9 * (n_hidden - 1))
+    _bipartite(ax, visible, hidden)
     ax.text(max(x for x, _ in visible) + 0.45, 0.0, "visible (pixels)", va="center", fontsize=9)
-    ax.text(max(x for x, _ in hidden) + 0.45, 1.3, "hidden", va="center", fontsize=9)
-    ax.text(0.0, 0.65, "W", ha="center", va="center", fontsize=10, zorder=5,
+    ax.text(max(x for x, _ in hidden) + 0.45, 1.6, "hidden", va="center", fontsize=9)
+    ax.text(0.0, 0.8, "W", ha="center", va="center", fontsize=10, zorder=5,
             bbox=dict(facecolor="white", edgecolor="none", pad=1))
-    return _finish(ax, title)
+    fig = _finish(ax, title)
+    ax.set_xlim(min(x for x, _ in visible) - 0.4, max(x for x, _ in visible) + 2.4)
+    ax.set_ylim(-0.4, 2.0)
+    return fig
 
 
 def _layer_box(ax, y: float, text: str, width: float = 3.2, x: float = 0.0, visible: bool = False,
