@@ -20,6 +20,8 @@ Reference:
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import tensorflow as tf
 
@@ -76,8 +78,9 @@ class BoltzmannMachine:
         near k = N / 2. A chain must cross that ridge to move between the valleys, one unit at a time;
         at low temperature it rarely does.
         """
-        if not coupling > 0:
-            raise ValueError(f"coupling must be positive for two valleys, got {coupling}")
+        n_units = check_int("n_units", n_units, minimum=2)
+        coupling = check_float("coupling", coupling, 0.0, low_open=True)
+        tilt = check_float("tilt", tilt, -math.inf)
         weights = coupling * (np.ones((n_units, n_units)) - np.eye(n_units))
         return cls(weights, np.full(n_units, -(n_units - 1) * coupling / 2 + tilt), temperature)
 

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from . import data
+from .validation import check_float, check_int
 
 
 def subplots(nrows: int = 1, ncols: int = 1, **kwargs):
@@ -208,6 +209,8 @@ def compare_distributions(exact, sampled, ax=None, title: str | None = None, max
     rare states, where a sampler's histogram is least accurate, stay in view; a state no chain ended in has
     no dot.
     """
+    max_states = check_int("max_states", max_states)
+    floor = check_float("floor", floor, 0.0, 1.0, low_open=True, high_open=True)
     exact, sampled = np.asarray(exact, dtype=float), np.asarray(sampled, dtype=float)
     if exact.shape != sampled.shape:
         raise ValueError(f"distributions of different sizes: {exact.shape} and {sampled.shape}")

@@ -75,6 +75,10 @@ def test_two_valleys_has_its_valleys_and_ridge_where_the_docstring_says():
     assert bm.exact_distribution(0.3).argmax() == 255  # all units on, the deeper valley
     with pytest.raises(ValueError, match="coupling"):
         BoltzmannMachine.two_valleys(8, coupling=0.0)
+    with pytest.raises(ValueError, match="n_units"):
+        BoltzmannMachine.two_valleys(1)
+    with pytest.raises(ValueError, match="tilt"):
+        BoltzmannMachine.two_valleys(8, tilt=float("nan"))
 
 
 def test_two_valleys_defeat_the_sampler_only_when_cold():

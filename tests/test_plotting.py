@@ -69,3 +69,10 @@ def test_compare_distributions_says_how_much_a_truncated_figure_holds():
     fig = plotting.compare_distributions(exact, exact, max_states=256)
     assert len(fig.axes[0].patches) == 256
     assert "256 most probable of 1,024 states (holding 25%" in fig.axes[0].get_xlabel()
+
+
+@pytest.mark.parametrize("kwargs, message", [(dict(max_states=0), "max_states"), (dict(floor=0.0), "floor"),
+                                             (dict(floor=2.0), "floor")])
+def test_compare_distributions_refuses_settings_it_cannot_draw(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        plotting.compare_distributions(np.full(4, 0.25), np.full(4, 0.25), **kwargs)
