@@ -1,6 +1,6 @@
 """Drawings of the course's models: which units exist and how they connect.
 
-Units are circles (grey: visible, white: hidden, dashed outline: label units); an
+Units are circles and layers boxes (grey: visible, white: hidden, dashed: label units); an
 undirected connection is a plain line, a directed one an arrow. Every function returns a
 matplotlib figure and draws on :func:`dbn_course.plotting.subplots`, like the data
 figures, so a panel may draw one off the main thread. The connections are counted, not
@@ -22,14 +22,14 @@ VISIBLE, HIDDEN, LINE = "0.78", "white", "0.35"
 RADIUS = 0.2
 
 
-def _unit(ax, xy, label: str, visible: bool = False, dashed: bool = False):
+def _unit(ax, xy, label: str, visible: bool = False):
     ax.add_patch(Circle(xy, RADIUS, facecolor=VISIBLE if visible else HIDDEN, edgecolor="black",
-                        linestyle="--" if dashed else "-", linewidth=1.2, zorder=3))
+                        linewidth=1.2, zorder=3))
     ax.text(*xy, label, ha="center", va="center", fontsize=9, zorder=4)
 
 
-def _line(ax, a, b, color: str = LINE, style: str = "-", width: float = 0.9):
-    ax.plot([a[0], b[0]], [a[1], b[1]], color=color, linestyle=style, linewidth=width, zorder=1)
+def _line(ax, a, b, color: str = LINE, width: float = 0.9):
+    ax.plot([a[0], b[0]], [a[1], b[1]], color=color, linewidth=width, zorder=1)
 
 
 def _arrow(ax, a, b, color: str = "black", style: str = "-", label: str | None = None):
@@ -39,7 +39,8 @@ def _arrow(ax, a, b, color: str = "black", style: str = "-", label: str | None =
         ax.text((a[0] + b[0]) / 2 + 0.12, (a[1] + b[1]) / 2, label, fontsize=9, color=color, va="center")
 
 
-def _finish(ax, title: str | None):
+def _finish(ax, title: str | None, xlim=None, ylim=None):
+    """Equal aspect, no axes, the title; the limits given, else the drawing's extent plus a margin."""
     ax.set_aspect("equal")
     ax.set_axis_off()
     ax.autoscale_view()
@@ -47,6 +48,10 @@ def _finish(ax, title: str | None):
     if title:
         ax.set_title(title, fontsize=10)
     ax.figure.tight_layout()
+    if xlim:
+        ax.set_xlim(*xlim)
+    if ylim:
+        ax.set_ylim(*ylim)
     return ax.figure
 
 
@@ -114,10 +119,8 @@ def rbm(n_visible: int = 6, n_hidden: int = 4, ax=None, title: str | None = "res
     ax.text(max(x for x, _ in hidden) + 0.45, 1.6, "hidden", va="center", fontsize=9)
     ax.text(0.0, 0.8, "W", ha="center", va="center", fontsize=10, zorder=5,
             bbox=dict(facecolor="white", edgecolor="none", pad=1))
-    fig = _finish(ax, title)
-    ax.set_xlim(min(x for x, _ in visible) - 0.4, max(x for x, _ in visible) + 2.4)
-    ax.set_ylim(-0.4, 2.0)
-    return fig
+    return _finish(ax, title, xlim=(min(x for x, _ in visible) - 0.4, max(x for x, _ in visible) + 2.4),
+                   ylim=(-0.4, 2.0))
 
 
 def _layer_box(ax, y: float, text: str, width: float = 3.2, x: float = 0.0, visible: bool = False,
@@ -145,7 +148,7 @@ def dbn(layer_sizes=(784, 500, 500, 2000), n_labels: int = 10, ax=None,
         _layer_box(ax, y, f"{name}: {size:,} units", visible=level == 0)
     for level in range(len(sizes) - 2):
         low, high = ys[level] + 0.26, ys[level + 1] - 0.26
-        _arrow(ax, (-0.45, high), (-0.45, low), label=None)
+        _arrow(ax, (-0.45, high), (-0.45, low))
         ax.text(-0.62, (low + high) / 2, f"G{level + 1}", ha="right", va="center", fontsize=9)
         _arrow(ax, (0.45, low), (0.45, high), style="--", color="0.4")
         ax.text(0.62, (low + high) / 2, f"R{level + 1}", ha="left", va="center", fontsize=9, color="0.4")
@@ -159,10 +162,7 @@ def dbn(layer_sizes=(784, 500, 500, 2000), n_labels: int = 10, ax=None,
         _line(ax, (-3.0, ys[-2] + 0.26), (-1.0, top_high), color="black", width=1.2)
     ax.text(1.8, (ys[0] + ys[-2]) / 2, "directed: generate down (G),\nrecognise up (R, dashed)",
             va="center", fontsize=9)
-    fig = _finish(ax, title)
-    ax.set_xlim(-4.2, 5.4)
-    ax.set_ylim(-0.4, ys[-1] + 0.4)
-    return fig
+    return _finish(ax, title, xlim=(-4.2, 5.4), ylim=(-0.4, ys[-1] + 0.4))
 
 
 def up_down(layers: int = 3, title: str | None = "one up-down update"):
@@ -192,9 +192,7 @@ def up_down(layers: int = 3, title: str | None = "one up-down update"):
         else:
             for x in (-0.3, 0.0, 0.3):
                 _line(ax, (x, low), (x, high), color="0.6", width=1.0)
-        _finish(ax, None)
-        ax.set_xlim(-1.3, 1.6)
-        ax.set_ylim(-0.4, ys[-1] + 0.4)
+        _finish(ax, None, xlim=(-1.3, 1.6), ylim=(-0.4, ys[-1] + 0.4))
         ax.set_title(heading, fontsize=9)
     if title:
         fig.suptitle(title, fontsize=10)

@@ -38,7 +38,6 @@ LATEX = {r"{\'e}": "é", r'{\"o}': "ö", r'{\"u}': "ü", r"{\c{s}}": "ş", "``":
 @dataclass(frozen=True)
 class Work:
     key: str
-    kind: str
     fields: dict
 
     @property
@@ -56,14 +55,13 @@ class Work:
 
     def cited_in(self, text: str) -> bool:
         """Whether ``text`` names this work's authors and then its year (see the module's docstring)."""
-        surnames = [surname for surname, _ in self.authors]
-        first = re.compile(r"\b" + r"\s+".join(map(re.escape, surnames[0].split())) + r"\b")
-        for match in first.finditer(text):
-            year = re.search(r"\b(1[89]|20)\d\d\b", text[match.start():match.start() + WINDOW + 40])
-            if year is None or year.group(0) != self.year or year.start() > WINDOW:
+        surnames = [_name_pattern(surname) for surname, _ in self.authors]
+        for match in re.finditer(r"\b" + surnames[0] + r"\b", text):
+            year = re.search(r"\b(1[89]|20)\d\d\b", text[match.start():match.start() + WINDOW + 4])
+            if year is None or year.group(0) != self.year:
                 continue
             named = text[match.start():match.start() + year.start()]
-            everyone = all(re.search(r"\s+".join(map(re.escape, s.split())), named) for s in surnames)
+            everyone = all(re.search(surname, named) for surname in surnames)
             if everyone or (len(surnames) >= 4 and "et al" in named):
                 return True
         return False
@@ -89,6 +87,11 @@ class Work:
         return " ".join(parts)
 
 
+def _name_pattern(surname: str) -> str:
+    """A regular expression for ``surname`` whose words may be split by any white space ("Le Roux")."""
+    return r"\s+".join(map(re.escape, surname.split()))
+
+
 def _initials(given: str) -> str:
     """"Yee-Whye" -> "Y.-W.", "Christopher J. C." -> "C. J. C."."""
     return " ".join("-".join(piece[0] + "." for piece in part.split("-") if piece)
@@ -106,13 +109,13 @@ def _plain(value: str) -> str:
 def read_bib(path: Path = BIB) -> list[Work]:
     """The works of ``path``: a BibTeX file of @type{key, field = {value}, ...} entries."""
     works = []
-    for kind, key, body in re.findall(r"@(\w+)\{([^,\s]+),(.*?)\n\}", path.read_text(), re.DOTALL):
+    for key, body in re.findall(r"@\w+\{([^,\s]+),(.*?)\n\}", path.read_text(), re.DOTALL):
         fields = {name.lower(): _plain(value) for name, value in
                   re.findall(r"(\w+)\s*=\s*\{((?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*)\}", body)}
         missing = {"author", "title", "year"} - set(fields)
         if missing:
             raise ValueError(f"{path.name}: {key} has no {', '.join(sorted(missing))}")
-        works.append(Work(key, kind.lower(), fields))
+        works.append(Work(key, fields))
     keys = [w.key for w in works]
     if len(set(keys)) != len(keys):
         raise ValueError(f"{path.name}: a key is used twice")
