@@ -56,7 +56,8 @@ def main() -> None:
         key = "dbn_backprop" if name == "dbn" else f"dbn_{name}"
         figures.update({f"{key}_test_error_pct": error, f"{key}_s": seconds,
                         f"{key}_final_train_loss": history["loss"][-1]})
-        curves[name] = history["test_error_pct"]
+        errors = history["test_error_pct"]
+        curves[name] = [[epoch + 1, error] for epoch, error in enumerate(errors) if error is not None]
         print(f"{name}: {error:.2f}% in {seconds:.0f} s", flush=True)
 
     figures.update({

@@ -47,7 +47,10 @@ def main() -> None:
     pretrained_error = dbn.error_pct(*test)
     print(f"pretrained in {pretrain_s:.0f} s; generative test error {pretrained_error:.2f}%", flush=True)
 
-    curve = reproduce.up_down(dbn, images, labels, recipe, progress=progress, test=test)
+    history = reproduce.up_down(dbn, images, labels, recipe, progress=progress, test=test)
+    curve = {"epochs": list(range(1, len(history["epoch_seconds"]) + 1)), "top_gibbs_steps": history["top_gibbs_steps"],
+             "seconds": history["seconds"], "train_error_pct": history["train_error_pct"],
+             "test_error_pct": history["monitor_error_pct"]}
     updown_s = curve["seconds"][-1] if curve["seconds"] else 0.0
     updown_error = dbn.error_pct(*test)
     print(f"up-down: {updown_error:.2f}% after {len(curve['epochs'])} epochs, {updown_s:.0f} s", flush=True)

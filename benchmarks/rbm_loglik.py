@@ -54,9 +54,9 @@ def train(train_images, hidden, settings, seed=0):
     rbm = RBM(hidden, learning_rate=settings["learning_rate"], cd_steps=settings["cd_steps"],
               persistent=settings["persistent"], momentum=0.5, weight_decay=2e-4, seed=seed)
     epochs = settings["epochs"]
-    callbacks = [linear_decay(settings["learning_rate"], epochs)] if settings["decay"] else []
+    schedule = linear_decay(settings["learning_rate"], epochs) if settings["decay"] else None
     start = time.perf_counter()
-    history = train_rbm(rbm, train_images, num_epochs=epochs, batch_size=100, seed=seed, callbacks=callbacks,
+    history = train_rbm(rbm, train_images, num_epochs=epochs, batch_size=100, seed=seed, schedule=schedule,
                         description=f"{'PCD' if settings['persistent'] else 'CD'}-{settings['cd_steps']}").history
     return rbm, time.perf_counter() - start, history
 

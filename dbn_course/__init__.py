@@ -9,9 +9,10 @@ Modules:
     idx        -- the IDX file format MNIST ships in
     inputs     -- the data boundary: what learners pass, as visible vectors or a clear error
     guard      -- the finiteness guard every training path keeps over its weights
+    training   -- the training engine: epochs, blocks, Stop, callbacks, history, schedules
     hopfield   -- Hopfield networks: Hebbian storage, energy descent, capacity
     boltzmann  -- a small fully connected Boltzmann machine, exact and sampled
-    rbm        -- the Restricted Boltzmann Machine (a Keras layer) and its training loop
+    rbm        -- the Restricted Boltzmann Machine (a Keras layer) and its CD training
     top_level  -- the labelled RBM at the top of a DBN (softmax label units)
     dbn        -- the Deep Belief Network (a Keras model): pretraining, up-down, generation
     classifier -- the feed-forward network a DBN becomes, and its random-weight baseline
@@ -32,11 +33,11 @@ from .runtime import start_tensorflow as _start_tensorflow
 _start_tensorflow()
 
 from . import boltzmann, config, data, evaluation, exercises, hopfield, idx, notebook, plotting, rbm, widgets  # noqa: E402,I001
-from . import cache, classifier, dbn, diagrams, explaining_away, pretrained, top_level  # noqa: E402,I001
+from . import cache, classifier, dbn, diagrams, explaining_away, pretrained, top_level, training  # noqa: E402,I001
 from .config import by_mode, quick_mode  # noqa: E402
 from .data import flatten_image  # noqa: E402
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "boltzmann",
@@ -59,5 +60,6 @@ __all__ = [
     "quick_mode",
     "rbm",
     "top_level",
+    "training",
     "widgets",
 ]

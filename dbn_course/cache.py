@@ -179,6 +179,6 @@ def fine_tuned_classifier(images, labels, test, *, start: str, pretraining: dict
         else:
             sizes = [images.reshape(len(images), -1).shape[1], *pretraining["hidden_units"]]
             model = classifier.classifier_network(sizes, 10, seed=seed)
-        return model, classifier.fine_tune(model, images, labels, test=test, **settings)
+        return model, classifier.fine_tune(model, images, labels, test=test, progress=progress, **settings)
 
     return cached_model(f"classifier-{start}", config, train)

@@ -14,9 +14,12 @@ weights copied in.
 
 from __future__ import annotations
 
+import math
+
 import keras
 import numpy as np
 
+from . import training
 from .guard import FiniteGuard
 from .inputs import as_array
 from .validation import check_float, check_int
@@ -89,9 +92,15 @@ def _as_inputs(images) -> np.ndarray:
 
 
 def fine_tune(model: keras.Model, images, labels, *, epochs: int = 5, learning_rate: float = 0.1,
-              momentum: float = 0.9, optimizer: str = "sgd", batch_size: int = 100, test=None,
-              seed: int | None = 0, callbacks=(), stop_event=None) -> dict:
+              momentum: float = 0.9, optimizer: str = "sgd", batch_size: int = 100, schedule=None, test=None,
+              test_every: int = 1, seed: int | None = 0, progress: bool = True, callbacks=(),
+              stop_event=None) -> dict:
     """Train a classifier by backpropagation, measuring the test error after every epoch.
+
+    Each epoch is one call of Keras' ``fit`` on a fresh shuffle of the examples; an
+    adapter callback hands the blocks of minibatches, the learning rate, Stop and the
+    epoch's end to the training engine (:mod:`dbn_course.training`), so the callbacks,
+    history and Stop behave as for an RBM or a DBN.
 
     Args:
         model: e.g. from :meth:`~dbn_course.dbn.DBN.to_classifier` or :func:`classifier_network`.
@@ -101,29 +110,35 @@ def fine_tune(model: keras.Model, images, labels, *, epochs: int = 5, learning_r
         momentum: SGD's momentum (ignored by Adam).
         optimizer: ``"sgd"`` (as in 2006) or ``"adam"``.
         batch_size: examples per step.
-        test: optional ``(images, labels)`` measured after each epoch.
+        schedule: the learning rate of each epoch, ``schedule(epoch)`` (e.g.
+            ``training.cosine_decay(0.1, epochs)``); default: ``learning_rate`` throughout.
+        test: optional ``(images, labels)`` measured after every ``test_every`` epochs and
+            after the last.
+        test_every: epochs between test measurements (``None`` in the history between them).
         seed: seeds the order of the examples in each epoch -- and nothing else: the
             learner's TensorFlow, NumPy and Python random states are left alone (seed
             the model's own initialisation and dropout with its ``seed``).
-        callbacks: functions ``f(epoch, history)`` run after each epoch; one that returns
-            True stops training.
+        progress: show a progress bar.
+        callbacks: functions ``f(model, epoch, history)`` run after each epoch; one that
+            returns True stops training.
         stop_event: a :class:`threading.Event`; once set, training ends after the current
-            minibatch and the part-epoch is the history's last entry.
+            block of minibatches and the part-epoch is the history's last entry.
 
     Returns:
-        ``{"loss": [...], "test_error_pct": [...], "epoch_seconds": [...]}``, one entry per epoch.
+        The history, in the engine's format: ``loss`` (the epoch's mean training loss),
+        ``test_error_pct`` (with ``test``), ``epoch_seconds``, ``learning_rate``,
+        ``stopped_early``, ``stop_reason``.
 
     Raises:
         ValueError: bad data or settings (e.g. labels outside the model's classes).
         TrainingDivergedError: the loss or a weight became NaN or infinite; the weights of
             the last finite epoch are put back.
     """
-    import time
-
     epochs = check_int("epochs", epochs)
     learning_rate = check_float("learning_rate", learning_rate, 0.0, low_open=True)
     momentum = check_float("momentum", momentum, 0.0, 1.0, high_open=True)
     batch_size = check_int("batch_size", batch_size)
+    test_every = check_int("test_every", test_every)
     if optimizer == "sgd":
         opt = keras.optimizers.SGD(learning_rate, momentum=momentum)
     elif optimizer == "adam":
@@ -131,26 +146,49 @@ def fine_tune(model: keras.Model, images, labels, *, epochs: int = 5, learning_r
     else:
         raise ValueError(f"optimizer must be 'sgd' or 'adam', got {optimizer!r}")
     images, labels = _training_arrays(model, images, labels)
+    n_examples = int(labels.shape[0])
     rng = np.random.default_rng(seed)
-    model.compile(opt, "sparse_categorical_crossentropy")
-    guard = FiniteGuard(model.trainable_weights, "the classifier", f"Lower the learning rate (now {learning_rate:g}).")
-    history = {"loss": [], "test_error_pct": [], "epoch_seconds": []}
-    keras_callbacks = [] if stop_event is None else [_StopWhenSet(stop_event)]
-    for epoch in range(epochs):
-        start = time.perf_counter()
-        dataset = epoch_batches(images, labels, rng.permutation(len(labels)), batch_size)
-        result = model.fit(dataset, epochs=1, verbose=0, shuffle=False, callbacks=keras_callbacks)
-        history["epoch_seconds"].append(time.perf_counter() - start)
-        loss = float(result.history["loss"][-1])
-        guard.check(f"in epoch {epoch + 1}", {"loss": loss})
-        history["loss"].append(loss)
-        if test is not None:
-            history["test_error_pct"].append(error_pct(model, *test))
-        if any([bool(callback(epoch, history)) for callback in callbacks]):
-            break
-        if stop_event is not None and stop_event.is_set():
-            break
-    return history
+    model.compile(opt, "sparse_categorical_crossentropy", steps_per_execution=training.BLOCK_BATCHES)
+    adapter = _EngineAdapter()
+
+    def run_epoch(rate):
+        opt.learning_rate = rate
+        result = model.fit(epoch_batches(images, labels, rng.permutation(n_examples), batch_size), epochs=1,
+                           verbose=0, shuffle=False, callbacks=[adapter])
+        return {"loss": float(result.history["loss"][-1])}
+
+    def measure():
+        epoch = len(engine.history["loss"])  # the epoch just run, from 0
+        due = test is not None and ((epoch + 1) % test_every == 0 or epoch + 1 == epochs or engine.stop_requested)
+        return {"test_error_pct": error_pct(model, *test) if due else None} if test is not None else {}
+
+    engine = training.Engine(
+        model, run_epoch, measure, metrics=["loss"] + (["test_error_pct"] if test is not None else []),
+        num_epochs=epochs, batches_per_epoch=math.ceil(n_examples / batch_size),
+        guard=FiniteGuard(model.trainable_weights, "the classifier",
+                          f"Lower the learning rate (now {learning_rate:g})."),
+        schedule=schedule or training.constant(learning_rate), callbacks=callbacks, stop_event=stop_event,
+        progress=progress, description=f"backprop ({optimizer})")
+    adapter.engine = engine
+    return engine.run()
+
+
+class _EngineAdapter(keras.callbacks.Callback):
+    """Keras' side of the training engine: each compiled block of ``fit`` is counted, and Stop ends the epoch.
+
+    With ``steps_per_execution`` = :data:`~dbn_course.training.BLOCK_BATCHES`, Keras calls
+    ``on_train_batch_end`` once per block, with the index of the block's last minibatch.
+    """
+
+    engine: training.Engine
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._done = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.engine.block_done(batch + 1 - self._done):
+            self.model.stop_training = True
+        self._done = batch + 1
 
 
 def _training_arrays(model: keras.Model, images, labels) -> tuple:
@@ -168,18 +206,6 @@ def _training_arrays(model: keras.Model, images, labels) -> tuple:
         raise ValueError(f"labels must be integers in [0, {classes}), the model's classes; got values "
                          f"from {labels.min()} to {labels.max()} ({labels.dtype})")
     return (tf.constant(array), scale), tf.constant(labels.astype(np.int64))
-
-
-class _StopWhenSet(keras.callbacks.Callback):
-    """Ends ``fit`` after the minibatch during which ``event`` was set."""
-
-    def __init__(self, event):
-        super().__init__()
-        self.event = event
-
-    def on_train_batch_end(self, batch, logs=None):
-        if self.event.is_set():
-            self.model.stop_training = True
 
 
 def epoch_batches(images, labels, order, batch_size: int = 100):

@@ -35,14 +35,12 @@ Reference:
 from __future__ import annotations
 
 import math
-import time
 
 import keras
 import numpy as np
 import tensorflow as tf
-from tqdm.auto import tqdm
 
-from . import classifier
+from . import classifier, training
 from .guard import FiniteGuard
 from .inputs import as_array, cast_visible, strip_label, unit_array, visible_batch
 from .rbm import RBM, linear_decay, train_rbm
@@ -283,7 +281,8 @@ class DBN(keras.Model):
             num_epochs, tolerance, batch_size, shuffle_buffer: as for
                 :func:`~dbn_course.rbm.train_rbm`; ``None`` takes the DBN's.
             **options: :func:`~dbn_course.rbm.train_rbm`'s keyword-only arguments
-                (``seed``, ``progress``, ``print_costs``, ``callbacks``, ...).
+                (``seed``, ``progress``, ``print_costs``, ``callbacks``, ...); the
+                shuffling is seeded from the DBN's ``seed`` unless ``seed`` is given.
 
         Returns:
             ``rbm``, trained, its history as ``rbm.history``.
@@ -291,7 +290,8 @@ class DBN(keras.Model):
         position = next((index for index, layer in enumerate(self.rbms) if layer is rbm), None)
         if position is None:
             raise ValueError("dbn.train_rbm trains one of the DBN's own RBMs: pass dbn.rbms[l]")
-        options = {"progress": False, "print_costs": True, **options}
+        seed = None if self.seed is None else self.seed + 100 * (position + 1)  # this layer's shuffling
+        options = {"progress": False, "print_costs": True, "seed": seed, **options}
         try:
             train_rbm(rbm, inputs, num_epochs=self.num_epochs if num_epochs is None else num_epochs,
                       tolerance=self.tolerance if tolerance is None else tolerance,
@@ -369,7 +369,8 @@ class DBN(keras.Model):
         ``learning_rate * (1 - e / num_epochs)``; the decay lets the persistent chains keep
         up with the changing model and ends on a settled one. The input is the up pass of
         the current recognition weights, labels joined as one-hot units; the lower layers
-        do not change. The top RBM's own hyperparameters are restored afterwards.
+        do not change. The settings are this run's (:func:`~dbn_course.rbm.train_rbm`'s
+        keywords): the top RBM's own settings stay as they are.
 
         The defaults are the shipped model's recipe: 15 epochs from 0.001 took the share of
         class-conditional samples read as their class from 64% to 91% (``benchmarks/README.md``).
@@ -382,7 +383,8 @@ class DBN(keras.Model):
             progress, callbacks, monitor_size: as for :func:`~dbn_course.rbm.train_rbm`.
 
         Returns:
-            The top RBM's training history (see :func:`~dbn_course.rbm.train_rbm`).
+            The top RBM's training history (see :func:`~dbn_course.rbm.train_rbm`); its
+            ``learning_rate`` holds each epoch's rate.
         """
         num_epochs = check_int("num_epochs", num_epochs)
         learning_rate = check_float("learning_rate", learning_rate, 0.0, low_open=True)
@@ -396,18 +398,10 @@ class DBN(keras.Model):
                 raise ValueError("this DBN has label units: pass the labels")
             one_hot = (self._labels(labels, len(layer_input)) * 255).astype(np.uint8)
             layer_input = np.concatenate([layer_input, one_hot], axis=1)
-        top = self.top
-        saved = (top.learning_rate, top.cd_steps, top.persistent)
-
-        top.learning_rate, top.cd_steps, top.persistent = learning_rate, cd_steps, True
-        try:
-            return train_rbm(top, layer_input, num_epochs=num_epochs, batch_size=self.batch_size,
-                             seed=self.seed, monitor_size=monitor_size, progress=progress,
-                             callbacks=[linear_decay(learning_rate, num_epochs), *callbacks],
-                             description=f"top level: PCD-{cd_steps}").history
-        finally:
-            top.learning_rate, top.cd_steps, top.persistent = saved
-            top._trainer = None
+        return train_rbm(self.top, layer_input, num_epochs=num_epochs, batch_size=self.batch_size, seed=self.seed,
+                         learning_rate=learning_rate, cd_steps=cd_steps, persistent=True,
+                         schedule=linear_decay(learning_rate, num_epochs), monitor_size=monitor_size,
+                         progress=progress, callbacks=callbacks, description=f"top level: PCD-{cd_steps}").history
 
     def _pixels_as_uint8(self, images):
         """Training images as uint8 (n, n_v): pixels as given, floats in [0, 1] times 255, rounded."""
@@ -422,8 +416,8 @@ class DBN(keras.Model):
 
     # ------------------------------------------------------------------ up-down fine-tuning
 
-    def up_down(self, images, labels=None, *, num_epochs: int = 10, learning_rate: float = 0.01,
-                top_gibbs_steps: int = 3, batch_size: int | None = None, progress: bool = True,
+    def up_down(self, images, labels=None, *, num_epochs: int | None = 10, learning_rate: float = 0.01,
+                top_gibbs_steps: int = 3, batch_size: int | None = None, schedule=None, progress: bool = True,
                 callbacks=(), monitor_size: int = 2000, monitor=None, stop_event=None) -> dict:
         """Generative fine-tuning by the up-down (contrastive wake-sleep) algorithm.
 
@@ -432,16 +426,21 @@ class DBN(keras.Model):
         updates only the top RBM; a sleep pass from the top's negative-phase states
         updates only the recognition weights R = W, r = c of the lower RBMs. (The lower
         RBMs' visible biases b are not used after pretraining: g takes their place.)
+        The epochs, Stop, callbacks, history and schedule are the training engine's
+        (:mod:`dbn_course.training`).
 
         Args:
             images: (n, n_v) uint8 pixels or floats in [0, 1]; grey values are used as
                 the probabilities of binary pixels.
             labels: integer classes (required when the DBN has label units).
-            num_epochs: passes over the data.
+            num_epochs: passes over the data; None trains until a callback or Stop ends
+                training.
             learning_rate: step size of every update.
             top_gibbs_steps: Gibbs iterations of the top-level CD (the paper used 3, then
                 6, then 10 as training went on).
             batch_size: examples per update (default: the DBN's ``batch_size``).
+            schedule: the learning rate of each epoch, ``schedule(epoch)``; default:
+                ``learning_rate`` throughout.
             progress: show a progress bar.
             callbacks: functions ``f(dbn, epoch, history)`` run after each epoch; one that
                 returns True stops training.
@@ -449,15 +448,16 @@ class DBN(keras.Model):
                 reconstruction cost after each epoch.
             monitor: optional ``(images, labels)`` also measured after each epoch (e.g. a
                 validation set); its error goes to ``history["monitor_error_pct"]``.
-            stop_event: a :class:`threading.Event`; once set, training ends within 20
-                minibatches and the part-epoch is the history's last entry.
+            stop_event: a :class:`threading.Event`; once set, training ends within one
+                block of minibatches and the part-epoch is the history's last entry.
 
         Returns:
-            The history: ``reconstruction_cost`` (nats per image: the data against
-            sigmoid(q(h_1 | v) G_1 + g_1)), ``train_error_pct`` (labelled DBNs),
-            ``monitor_error_pct`` (with ``monitor``), ``epoch_seconds``, ``stopped_early``.
+            The history, in the engine's format: ``reconstruction_cost`` (nats per image:
+            the data against sigmoid(q(h_1 | v) G_1 + g_1)), ``train_error_pct`` (labelled
+            DBNs), ``monitor_error_pct`` (with ``monitor``), ``epoch_seconds``,
+            ``learning_rate``, ``stopped_early``, ``stop_reason``.
         """
-        num_epochs = check_int("num_epochs", num_epochs)
+        num_epochs = None if num_epochs is None else check_int("num_epochs", num_epochs)
         learning_rate = check_float("learning_rate", learning_rate, 0.0, low_open=True)
         top_gibbs_steps = check_int("top_gibbs_steps", top_gibbs_steps)
         batch_size = self.batch_size if batch_size is None else check_int("batch_size", batch_size)
@@ -470,52 +470,37 @@ class DBN(keras.Model):
             if labels is None:
                 raise ValueError("this DBN has label units: pass the labels")
             targets = self._labels(labels, len(pixels))
+        elif monitor is not None:
+            raise ValueError("monitor measures the classification error: this DBN has no label units")
         else:
             targets = np.zeros((len(pixels), 0), np.float32)
-        trainer = self._trainer(learning_rate, top_gibbs_steps)
+        trainer = self._trainer(top_gibbs_steps)
         rng = np.random.default_rng(None if self.seed is None else self.seed + 1000)
         data, target_tensor = tf.constant(pixels), tf.constant(targets)
         monitor_images, monitor_labels = pixels[:monitor_size], (None if labels is None else labels[:monitor_size])
-        history = {"reconstruction_cost": [], "train_error_pct": [], "monitor_error_pct": [], "epoch_seconds": [],
-                   "stopped_early": False}
-        guard = self.finite_guard()
-        n_batches = math.ceil(len(pixels) / batch_size)
-        with tqdm(total=n_batches * num_epochs, disable=not progress, desc="up-down fine-tuning",
-                  unit="batch") as bar:
-            for epoch in range(num_epochs):
-                start = time.perf_counter()
-                order = rng.permutation(len(pixels))
-                n_full = len(pixels) // batch_size
-                full = order[: n_full * batch_size].reshape(n_full, batch_size).astype(np.int32)
-                per_call = 20
-                for first in range(0, n_full, per_call):
-                    chunk = full[first:first + per_call]
-                    trainer.run(data, target_tensor, tf.constant(chunk))
-                    bar.update(len(chunk))
-                    if stop_event is not None and stop_event.is_set():
-                        break
-                stopping = stop_event is not None and stop_event.is_set()
-                if n_full * batch_size < len(pixels) and not stopping:
-                    trainer.run(data, target_tensor, tf.constant(order[n_full * batch_size:][np.newaxis]
-                                                                 .astype(np.int32)))
-                    bar.update(1)
-                history["epoch_seconds"].append(time.perf_counter() - start)
-                cost = self.generative_reconstruction_cost(monitor_images)
-                guard.check(f"in up-down epoch {epoch + 1} (learning rate {learning_rate:g})",
-                            {"reconstruction cost": cost})
-                history["reconstruction_cost"].append(cost)
-                if self.number_label_units:
-                    history["train_error_pct"].append(self.error_pct(monitor_images, monitor_labels))
-                    if monitor is not None:
-                        history["monitor_error_pct"].append(self.error_pct(*monitor))
-                postfix = {"epoch": epoch + 1, "cost": f"{history['reconstruction_cost'][-1]:.1f}"}
-                if history["train_error_pct"]:
-                    postfix["train error %"] = f"{history['train_error_pct'][-1]:.2f}"
-                bar.set_postfix(postfix)
-                if any([bool(callback(self, epoch, history)) for callback in callbacks]) or stopping:
-                    history["stopped_early"] = epoch + 1 < num_epochs or stopping
-                    break
-        return history
+
+        def run_epoch(rate):
+            for indices in training.block_order(len(pixels), batch_size, rng, training.BLOCK_BATCHES):
+                trainer.run(data, target_tensor, tf.constant(indices), rate)
+                if engine.block_done(len(indices)):
+                    return
+
+        def measure():
+            values = {"reconstruction_cost": self.generative_reconstruction_cost(monitor_images)}
+            if self.number_label_units:
+                values["train_error_pct"] = self.error_pct(monitor_images, monitor_labels)
+            if monitor is not None:
+                values["monitor_error_pct"] = self.error_pct(*monitor)
+            return values
+
+        metrics = ["reconstruction_cost"] + (["train_error_pct"] if self.number_label_units else []) \
+            + (["monitor_error_pct"] if monitor is not None else [])
+        engine = training.Engine(
+            self, run_epoch, measure, metrics=metrics, num_epochs=num_epochs,
+            batches_per_epoch=math.ceil(len(pixels) / batch_size), guard=self.finite_guard(),
+            schedule=schedule or training.constant(learning_rate), callbacks=callbacks, stop_event=stop_event,
+            progress=progress, description="up-down fine-tuning")
+        return engine.run()
 
     def train_dbn(self, inputs, labels=None, *, up_down_epochs: int | None = None, learning_rate: float = 0.01,
                   top_gibbs_steps: int = 3, progress: bool = True) -> "DBN":
@@ -571,26 +556,27 @@ class DBN(keras.Model):
             raise ValueError("this DBN has label units: pass the minibatch's labels")
         targets = (self._labels(labels, len(pixels)) if self.number_label_units
                    else np.zeros((len(pixels), 0), np.float32))
-        trainer = self._trainer(check_float("learning_rate", learning_rate, 0.0, low_open=True),
-                                check_int("top_gibbs_steps", top_gibbs_steps), phases)
+        learning_rate = check_float("learning_rate", learning_rate, 0.0, low_open=True)
+        trainer = self._trainer(check_int("top_gibbs_steps", top_gibbs_steps), phases)
         guard = self.finite_guard()
-        trainer.run(tf.constant(pixels), tf.constant(targets), tf.range(len(pixels))[tf.newaxis])
+        trainer.run(tf.constant(pixels), tf.constant(targets), tf.range(len(pixels))[tf.newaxis], learning_rate)
         cost = self.generative_reconstruction_cost(pixels)
         guard.check(f"in this {'/'.join(phases)} update (learning rate {learning_rate:g})",
                     {"reconstruction cost": cost})
         return cost
 
-    def _trainer(self, learning_rate, top_gibbs_steps, phases=PHASES):
+    def _trainer(self, top_gibbs_steps, phases=PHASES):
         """The compiled update for these settings, kept so that alternating phases do not recompile.
 
         The last ``KEPT_TRAINERS`` settings used are kept (the three phases and the whole
-        update, at one learning rate and k); older ones are dropped.
+        update, at one k); older ones are dropped. The learning rate is an argument of
+        each call, so a schedule does not recompile.
         """
-        key = (learning_rate, top_gibbs_steps, tuple(phases))
+        key = (top_gibbs_steps, tuple(phases))
         if key not in self._up_down_trainers:
             if len(self._up_down_trainers) >= KEPT_TRAINERS:
                 del self._up_down_trainers[next(iter(self._up_down_trainers))]
-            self._up_down_trainers[key] = _UpDownTrainer(self, learning_rate, top_gibbs_steps, phases)
+            self._up_down_trainers[key] = _UpDownTrainer(self, top_gibbs_steps, phases)
         return self._up_down_trainers[key]
 
     def generative_reconstruction_cost(self, images) -> float:
@@ -704,11 +690,10 @@ class _UpDownTrainer:
     compiled update, as in :class:`~dbn_course.rbm._CDTrainer`.
     """
 
-    def __init__(self, dbn: DBN, learning_rate: float, top_gibbs_steps: int, phases=PHASES):
+    def __init__(self, dbn: DBN, top_gibbs_steps: int, phases=PHASES):
         self.dbn = dbn
-        self.key = (learning_rate, top_gibbs_steps, tuple(phases))
+        self.key = (top_gibbs_steps, tuple(phases))
         self.phases = set(phases)
-        self.learning_rate = learning_rate
         self.top_gibbs_steps = top_gibbs_steps
         sizes = dbn.layer_sizes
         top = dbn.top
@@ -719,18 +704,19 @@ class _UpDownTrainer:
         self._update = tf.function(self._update_batch, jit_compile=True, reduce_retracing=True)
         self._run = tf.function(self._run_batches, reduce_retracing=True)
 
-    def run(self, data, targets, batch_indices) -> None:
-        self._run(data, targets, batch_indices)
+    def run(self, data, targets, batch_indices, learning_rate: float) -> None:
+        """One update per row of ``batch_indices`` (a block), at ``learning_rate``."""
+        self._run(data, targets, batch_indices, tf.constant(learning_rate, tf.float32))
 
-    def _run_batches(self, data, targets, batch_indices):
+    def _run_batches(self, data, targets, batch_indices, learning_rate):
         for i in tf.range(tf.shape(batch_indices)[0]):
             rows = batch_indices[i]
             v0 = tf.cast(tf.gather(data, rows), tf.float32) / 255.0
             noise = self.dbn.top.sampler.uniform(tf.stack([tf.shape(rows)[0], self.noise_width]))
-            self._update(v0, tf.gather(targets, rows), noise)
+            self._update(v0, tf.gather(targets, rows), noise, learning_rate)
 
-    def _update_batch(self, v0, y, noise):
-        dbn, eps = self.dbn, self.learning_rate
+    def _update_batch(self, v0, y, noise, learning_rate):
+        dbn, eps = self.dbn, learning_rate
         rbms, top = dbn.rbms, dbn.top
         lower = rbms[:-1]
         batch = tf.cast(tf.shape(v0)[0], tf.float32)

@@ -5,10 +5,11 @@ or a button's callback runs, no other event -- a Stop press, a slider move -- is
 until it returns. So a panel that trained inside its Train callback would freeze the
 notebook for the whole run. Instead the callback starts a :class:`TrainingRun`, which
 calls the training function in a daemon thread and returns at once; the kernel stays
-free, and Stop sets a :class:`threading.Event` that the training loops of the package
-check between blocks of minibatches (``stop_event`` of
-:func:`~dbn_course.rbm.train_rbm`, :meth:`~dbn_course.dbn.DBN.pretrain`,
-:meth:`~dbn_course.dbn.DBN.up_down` and :func:`~dbn_course.classifier.fine_tune`).
+free, and Stop sets a :class:`threading.Event` that the training engine
+(:mod:`dbn_course.training`) checks after every block of minibatches, whichever model
+it trains (``stop_event`` of :func:`~dbn_course.rbm.train_rbm`,
+:meth:`~dbn_course.dbn.DBN.pretrain`, :meth:`~dbn_course.dbn.DBN.up_down` and
+:func:`~dbn_course.classifier.fine_tune`).
 This is the design the ipywidgets documentation gives for asynchronous widgets.
 
 Executed headless (nbval, papermill) there is nobody to press a button: the panel

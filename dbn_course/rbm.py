@@ -39,20 +39,21 @@ References:
 from __future__ import annotations
 
 import math
-import time
 import warnings
+from dataclasses import dataclass
 
 import keras
 import numpy as np
 import tensorflow as tf
-from tqdm.auto import tqdm
 
-from . import evaluation
+from . import evaluation, training
 from .guard import FiniteGuard, TrainingDivergedError
 from .inputs import as_array, cast_visible, visible_batch, visible_dataset
 from .validation import check_float, check_int, check_unit_interval, is_symbolic
 
-__all__ = ["RBM", "TrainingDivergedError", "linear_decay", "load_rbm", "save_rbm", "train_rbm"]
+__all__ = ["CDSettings", "RBM", "TrainingDivergedError", "linear_decay", "load_rbm", "save_rbm", "train_rbm"]
+
+linear_decay = training.linear_decay  # a learning-rate schedule for train_rbm(..., schedule=)
 
 
 @keras.saving.register_keras_serializable(package="dbn_course")
@@ -62,6 +63,11 @@ class RBM(keras.layers.Layer):
     Calling the layer maps visible vectors to hidden probabilities p(h = 1 | v), so an
     RBM stacks like any Keras layer; its other methods sample, compute energies and
     train. Equations and symbols: see the module docstring.
+
+    The training settings -- ``learning_rate``, ``cd_steps``, ``persistent``,
+    ``momentum``, ``weight_decay`` -- are the layer's defaults (:class:`CDSettings`), as
+    the book's constructor takes them: :meth:`cd_update` uses them, and
+    :func:`train_rbm` uses each one it is not given for the run.
 
     Args:
         number_hidden_units: n_h, the number of hidden units.
@@ -364,15 +370,15 @@ class RBM(keras.layers.Layer):
         """
         v = self._visible(v, min_rows=1)
         guard = self.finite_guard()
-        self.trainer.step(v)
+        self.trainer.step(v, self.learning_rate)
         cost = float(self.reconstruction_cost(v))
         self._check_update(guard, "in this update", {"reconstruction cost": cost})
         return cost
 
-    def finite_guard(self) -> FiniteGuard:
+    def finite_guard(self, learning_rate: float | None = None) -> FiniteGuard:
         """A :class:`~dbn_course.guard.FiniteGuard` over W, b and c, holding their current values."""
-        return FiniteGuard([self.W, self.b, self.c], "the RBM",
-                           f"Lower the learning rate (now {self.learning_rate:g}).")
+        rate = self.learning_rate if learning_rate is None else learning_rate
+        return FiniteGuard([self.W, self.b, self.c], "the RBM", f"Lower the learning rate (now {rate:g}).")
 
     def _check_update(self, guard: FiniteGuard, when: str, monitored: dict | None = None) -> None:
         """Run ``guard``'s check; on divergence also drop the momentum and the persistent chains."""
@@ -382,21 +388,63 @@ class RBM(keras.layers.Layer):
             self._trainer = None
             raise
 
+    def cd_settings(self, **overrides) -> "CDSettings":
+        """The training settings: the constructor's, with any of ``overrides`` that is not None in their place."""
+        given = {name: value for name, value in overrides.items() if value is not None}
+        unknown = set(given) - set(CDSettings.__dataclass_fields__)
+        if unknown:
+            raise TypeError(f"unknown training settings {sorted(unknown)}; the settings are "
+                            f"{sorted(CDSettings.__dataclass_fields__)}")
+        defaults = {name: getattr(self, name) for name in CDSettings.__dataclass_fields__}
+        return CDSettings(**{**defaults, **given})
+
     @property
     def trainer(self) -> "_CDTrainer":
-        """The compiled update and its state (momentum buffers, persistent chains)."""
-        if self._trainer is None or self._trainer.config != self._training_config():
-            self._trainer = _CDTrainer(self)
-        return self._trainer
+        """The compiled update for the constructor's settings, and its state (momentum buffers, persistent chains)."""
+        return self.trainer_for(self.cd_settings())
 
-    def _training_config(self):
-        # The learning rate is an argument of each compiled call, not part of the compiled
-        # update: a schedule may change it between epochs without resetting PCD's chains.
-        return (self.cd_steps, self.persistent, self.momentum, self.weight_decay)
+    def trainer_for(self, settings: "CDSettings") -> "_CDTrainer":
+        """The compiled update for ``settings``: the last one made, while its settings stay the same.
+
+        The learning rate is an argument of each compiled call, not part of the compiled
+        update, so a schedule changes it without resetting PCD's chains or the momentum.
+        """
+        if self._trainer is None or self._trainer.config != settings.compiled:
+            self._trainer = _CDTrainer(self, settings)
+        return self._trainer
 
     def fit(self, data, num_epochs: int = 10, batch_size: int = 100, **kwargs) -> dict:
         """Train on ``data`` (see :func:`train_rbm` for the arguments); return the history, as Keras' ``fit`` does."""
         return train_rbm(self, data, num_epochs=num_epochs, batch_size=batch_size, **kwargs).history
+
+
+@dataclass(frozen=True)
+class CDSettings:
+    """How CD-k / PCD-k trains an RBM: what Keras would call its optimizer.
+
+    An RBM's constructor arguments are its defaults (:meth:`RBM.cd_settings`);
+    :func:`train_rbm` takes any of them as keywords for one run, and leaves the layer's
+    own settings as they are.
+    """
+
+    learning_rate: float
+    cd_steps: int
+    persistent: bool
+    momentum: float
+    weight_decay: float
+
+    def __post_init__(self):
+        check_float("learning_rate", self.learning_rate, 0.0, low_open=True)
+        check_int("cd_steps", self.cd_steps)
+        if not isinstance(self.persistent, bool):
+            raise ValueError(f"persistent must be True or False, got {self.persistent!r}")
+        check_float("momentum", self.momentum, 0.0, 1.0, high_open=True)
+        check_float("weight_decay", self.weight_decay, 0.0)
+
+    @property
+    def compiled(self) -> tuple:
+        """The settings compiled into the update: all but the learning rate."""
+        return (self.cd_steps, self.persistent, self.momentum, self.weight_decay)
 
 
 class _CDTrainer:
@@ -404,9 +452,9 @@ class _CDTrainer:
 
     The hot path uses the sufficient statistics (five matrix products per CD-1 step at
     batch size B: v W, h W^T, v_k W and the two outer products), not the tape: both give
-    the same gradient (:meth:`RBM.cd_statistics`, tested). Many minibatches run inside
-    one XLA-compiled call, because a TensorFlow function call costs about half a
-    millisecond here (a third of a CD-1 step at MNIST's shapes) and XLA fuses the
+    the same gradient (:meth:`RBM.cd_statistics`, tested). A block of minibatches runs
+    inside one XLA-compiled call (:data:`~dbn_course.training.BLOCK_BATCHES`), because a
+    TensorFlow function call costs about half a millisecond here and XLA fuses the
     elementwise work. The uniform noise for the samples is drawn by the layer's seeded
     generator just before each call: XLA's own random-number kernels are several times
     slower on a CPU.
@@ -414,33 +462,34 @@ class _CDTrainer:
 
     NOISE_BYTES_PER_CALL = 32 * 2**20
 
-    def __init__(self, rbm: RBM):
+    def __init__(self, rbm: RBM, settings: CDSettings):
         self.rbm = rbm
-        self.config = rbm._training_config()
+        self.config = settings.compiled
+        self.cd_steps, self.persistent = settings.cd_steps, settings.persistent
         self.velocity = [tf.Variable(tf.zeros_like(var.value), trainable=False) for var in (rbm.W, rbm.b, rbm.c)]
         self.chains = None  # PCD: hidden states of the persistent chains, created on the first step
         self._run = tf.function(self._run_batches, jit_compile=True, reduce_retracing=True)
         self._noise = tf.function(self._draw_noise, reduce_retracing=True)
 
     def steps_per_call(self, batch_size: int) -> int:
-        """Minibatches per compiled call, so that their noise stays within NOISE_BYTES_PER_CALL."""
+        """Minibatches per compiled call: a block, or fewer if their noise would pass NOISE_BYTES_PER_CALL."""
         rbm = self.rbm
-        per_step = 4 * self.rbm.cd_steps * batch_size * (rbm.number_visible_units + rbm.number_hidden_units)
-        return max(1, min(50, self.NOISE_BYTES_PER_CALL // per_step))
+        per_step = 4 * self.cd_steps * batch_size * (rbm.number_visible_units + rbm.number_hidden_units)
+        return max(1, min(training.BLOCK_BATCHES, self.NOISE_BYTES_PER_CALL // per_step))
 
-    def step(self, v0) -> None:
+    def step(self, v0, learning_rate: float) -> None:
         """One update on the minibatch ``v0`` (a float tensor of shape (B, n_v))."""
-        self.run(v0, tf.range(tf.shape(v0)[0])[tf.newaxis, :], 1.0)
+        self.run(v0, tf.range(tf.shape(v0)[0])[tf.newaxis, :], 1.0, learning_rate)
 
-    def run(self, data, batch_indices, scale: float) -> None:
+    def run(self, data, batch_indices, scale: float, learning_rate: float) -> None:
         """One update per row of ``batch_indices``, each on ``data[row] * scale``."""
         rbm = self.rbm
-        if rbm.persistent and self.chains is None:
+        if self.persistent and self.chains is None:
             first = tf.cast(tf.gather(data, batch_indices[0]), tf.float32) * scale
             self.chains = tf.Variable(rbm._bernoulli(rbm._hidden_probabilities(first)), trainable=False)
-        rows = self.chains.shape[0] if rbm.persistent else batch_indices.shape[1]
-        noise_h, noise_v = self._noise(tf.constant([batch_indices.shape[0], rbm.cd_steps, rows]))
-        self._run(data, batch_indices, tf.constant(scale, tf.float32), tf.constant(rbm.learning_rate, tf.float32),
+        rows = self.chains.shape[0] if self.persistent else batch_indices.shape[1]
+        noise_h, noise_v = self._noise(tf.constant([batch_indices.shape[0], self.cd_steps, rows]))
+        self._run(data, batch_indices, tf.constant(scale, tf.float32), tf.constant(learning_rate, tf.float32),
                   noise_h, noise_v)
 
     def _draw_noise(self, shape):
@@ -481,30 +530,10 @@ class _CDTrainer:
                 var.assign_sub(learning_rate * grad)
 
 
-def _array_epoch(trainer, data, scale, batch_size, shuffle, rng):
-    """Run one epoch over a tensor ``data``, yielding the number of batches done after each call."""
-    n = int(data.shape[0])
-    order = rng.permutation(n) if shuffle else np.arange(n)
-    n_full = n // batch_size
-    full = order[: n_full * batch_size].reshape(n_full, batch_size).astype(np.int32)
-    per_call = trainer.steps_per_call(batch_size)
-    for start in range(0, n_full, per_call):
-        chunk = full[start:start + per_call]
-        trainer.run(data, tf.constant(chunk), scale)
-        yield len(chunk)
-    if n_full * batch_size < n:  # the last, smaller batch
-        trainer.run(data, tf.constant(order[n_full * batch_size:][np.newaxis].astype(np.int32)), scale)
-        yield 1
-
-
-def _dataset_epoch(trainer, dataset):
-    for batch in dataset:
-        trainer.step(tf.convert_to_tensor(batch, tf.float32))
-        yield 1
-
-
 def train_rbm(rbm: RBM, data, map_fn=None, num_epochs: int = 10, tolerance: float | None = None,
-              batch_size: int = 100, shuffle_buffer: int = 10_000, *, shuffle: bool = True, seed: int | None = None,
+              batch_size: int = 100, shuffle_buffer: int = 10_000, *, learning_rate: float | None = None,
+              cd_steps: int | None = None, persistent: bool | None = None, momentum: float | None = None,
+              weight_decay: float | None = None, schedule=None, shuffle: bool = True, seed: int | None = None,
               monitor_size: int = 2000, progress: bool = True, print_costs: bool = False, callbacks=(),
               description: str = "RBM training", stop_event=None) -> RBM:
     """Train an RBM by CD-k or PCD-k on every minibatch of every epoch; return it, its history on it.
@@ -512,10 +541,11 @@ def train_rbm(rbm: RBM, data, map_fn=None, num_epochs: int = 10, tolerance: floa
     The first six arguments are the book's, in the book's order:
     ``rbm = train_rbm(rbm, mnist_train, partial(flatten_image, label=False), 100, 0.5, 2000)``
     trains 100 epochs at most, stopping once the cost moves by 0.5 nats or less, in
-    minibatches of 2,000. The rest are keyword-only.
+    minibatches of 2,000. The rest are keyword-only. The epochs, Stop, callbacks, history
+    and schedule are the training engine's (:mod:`dbn_course.training`).
 
     Args:
-        rbm: the model; its constructor's hyperparameters apply.
+        rbm: the model.
         data: an array of shape (examples, n_v) -- floats in [0, 1], uint8 pixel values
             read as value / 255, or booleans; images of n_v pixels are flattened -- or a
             ``tf.data.Dataset`` of such examples, one per element (after ``map_fn``), like
@@ -531,6 +561,11 @@ def train_rbm(rbm: RBM, data, map_fn=None, num_epochs: int = 10, tolerance: floa
             epoch's final weights (the book averages the minibatch costs of the epoch).
         batch_size: examples per update.
         shuffle_buffer: buffer of ``Dataset.shuffle`` when ``data`` is a dataset.
+        learning_rate, cd_steps, persistent, momentum, weight_decay: the training
+            settings for this run (:class:`CDSettings`); each one not given is the RBM
+            constructor's. The layer's own settings do not change.
+        schedule: the learning rate of each epoch, ``schedule(epoch)`` (e.g.
+            ``linear_decay(0.1, num_epochs)``); default: ``learning_rate`` throughout.
         shuffle: reshuffle the examples every epoch.
         seed: seeds the shuffling.
         monitor_size: the number of examples (the first ones) on which the
@@ -541,17 +576,17 @@ def train_rbm(rbm: RBM, data, map_fn=None, num_epochs: int = 10, tolerance: floa
             returns True stops training.
         description: the progress bar's label.
         stop_event: a :class:`threading.Event` another thread may set (a panel's Stop
-            button): training then ends within a few dozen minibatches, mid-epoch if need
-            be, and the history records the part-epoch as its last entry.
+            button): training then ends within one block of minibatches, mid-epoch if
+            need be, and the history records the part-epoch as its last entry.
 
     Returns:
-        ``rbm``, trained, with its history as ``rbm.history`` (as Keras keeps a model's):
-        ``{"reconstruction_cost": [...], "epoch_seconds": [...]}``, one entry per epoch,
-        plus ``"stopped_early"``.
+        ``rbm``, trained, with its history as ``rbm.history`` (as Keras keeps a model's),
+        in the engine's format: ``reconstruction_cost``, ``epoch_seconds`` and
+        ``learning_rate`` per epoch, ``stopped_early`` and ``stop_reason``.
 
     Raises:
         TypeError: ``map_fn`` is not a function (the book's order puts it third).
-        ValueError: bad data (empty, outside [0, 1], the wrong width) or hyperparameters.
+        ValueError: bad data (empty, outside [0, 1], the wrong width) or settings.
         TrainingDivergedError: the weights or the monitored cost became NaN or infinite
             (checked every epoch); the weights of the last finite epoch are put back.
     """
@@ -565,6 +600,8 @@ def train_rbm(rbm: RBM, data, map_fn=None, num_epochs: int = 10, tolerance: floa
     monitor_size = check_int("monitor_size", monitor_size)
     if tolerance is not None:
         tolerance = check_float("tolerance", tolerance, 0.0)
+    settings = rbm.cd_settings(learning_rate=learning_rate, cd_steps=cd_steps, persistent=persistent,
+                               momentum=momentum, weight_decay=weight_decay)
     rng = np.random.default_rng(seed)
 
     if isinstance(data, tf.data.Dataset):
@@ -576,8 +613,12 @@ def train_rbm(rbm: RBM, data, map_fn=None, num_epochs: int = 10, tolerance: floa
         cardinality = int(dataset.cardinality())
         batches_per_epoch = cardinality if cardinality > 0 else None
 
-        def epoch():
-            return _dataset_epoch(trainer, dataset)
+        def run_epoch(rate):
+            # A dataset streams its minibatches one at a time: each is its own block.
+            for batch in dataset:
+                trainer.step(tf.convert_to_tensor(batch, tf.float32), rate)
+                if engine.block_done(1):
+                    return
     else:
         if map_fn is not None:
             raise ValueError("map_fn applies to datasets; transform arrays before training")
@@ -588,49 +629,29 @@ def train_rbm(rbm: RBM, data, map_fn=None, num_epochs: int = 10, tolerance: floa
         tensor = tf.constant(array)
         batches_per_epoch = math.ceil(len(array) / batch_size)
 
-        def epoch():
-            return _array_epoch(trainer, tensor, scale, batch_size, shuffle, rng)
+        def run_epoch(rate):
+            block = trainer.steps_per_call(batch_size)
+            for indices in training.block_order(len(array), batch_size, rng if shuffle else None, block):
+                trainer.run(tensor, tf.constant(indices), scale, rate)
+                if engine.block_done(len(indices)):
+                    return
 
     monitor = rbm._visible(monitor, "training data")
-    trainer = rbm.trainer
-    guard = rbm.finite_guard()
-    history = {"reconstruction_cost": [], "epoch_seconds": [], "stopped_early": False}
-    total = batches_per_epoch * num_epochs if batches_per_epoch else None
-    with tqdm(total=total, disable=not progress, desc=description, unit="batch") as bar:
-        for index in range(num_epochs):
-            start = time.perf_counter()
-            for done in epoch():
-                bar.update(done)
-                if stop_event is not None and stop_event.is_set():
-                    break
-            history["epoch_seconds"].append(time.perf_counter() - start)
-            cost = float(rbm.reconstruction_cost(monitor))
-            rbm._check_update(guard, f"in epoch {index + 1}", {"reconstruction cost": cost})
-            history["reconstruction_cost"].append(cost)
-            bar.set_postfix(epoch=index + 1, cost=f"{cost:.2f}")
-            if print_costs:
-                print(f"epoch: {index}, cost: {cost:.4f}")
-            stop = any([bool(callback(rbm, index, history)) for callback in callbacks])
-            costs = history["reconstruction_cost"]
-            if tolerance is not None and len(costs) > 1 and abs(costs[-2] - costs[-1]) <= tolerance:
-                stop = True
-            if stop or (stop_event is not None and stop_event.is_set()):
-                history["stopped_early"] = index + 1 < num_epochs or (stop_event is not None and stop_event.is_set())
-                break
-    rbm.history = history
+    trainer = rbm.trainer_for(settings)
+    engine = training.Engine(
+        rbm, run_epoch, lambda: {"reconstruction_cost": float(rbm.reconstruction_cost(monitor))},
+        metrics=["reconstruction_cost"], num_epochs=num_epochs, batches_per_epoch=batches_per_epoch,
+        guard=rbm.finite_guard(settings.learning_rate),
+        schedule=schedule or training.constant(settings.learning_rate), callbacks=callbacks, tolerance=tolerance,
+        stop_event=stop_event, progress=progress, description=description,
+        printer=(lambda epoch, values: f"epoch: {epoch}, cost: {values['reconstruction_cost']:.4f}")
+        if print_costs else None)
+    try:
+        rbm.history = engine.run()
+    except TrainingDivergedError:
+        rbm._trainer = None  # its momentum and chains came from the diverged weights
+        raise
     return rbm
-
-
-def linear_decay(learning_rate: float, num_epochs: int):
-    """A :func:`train_rbm` callback: epoch e (from 0) trains at ``learning_rate * (1 - e / num_epochs)``.
-
-    It sets the RBM's rate after each epoch (never to exactly 0); PCD's chains and the
-    momentum carry on, since the rate is an argument of each compiled call.
-    """
-    def decay(rbm, epoch, history):
-        rbm.learning_rate = learning_rate * max(1.0 - (epoch + 1) / num_epochs, 1e-3)
-
-    return decay
 
 
 def save_rbm(rbm: RBM, path) -> None:

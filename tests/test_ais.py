@@ -91,4 +91,7 @@ def test_ais_on_an_mnist_rbm_whose_hidden_layer_can_be_enumerated():
     exact = evaluation.log_partition_exact(rbm)  # 2^14 hidden states, 784 pixels summed analytically
     result = evaluation.ais_log_partition(rbm, evaluation.base_rate_biases(binary), n_runs=100,
                                           betas=evaluation.annealing_schedule(3000), seed=0)
-    assert result.log_z == pytest.approx(exact, abs=0.1)
+    # AIS with 100 runs lands within a few tenths of a nat here (the same RBM trained with seeds 1 and 2:
+    # +0.16 and -0.29); the exact value must also lie inside the estimate's three-standard-error interval.
+    low, high = result.interval(3)
+    assert low <= exact <= high and result.log_z == pytest.approx(exact, abs=0.4)

@@ -64,6 +64,17 @@ def test_the_chapters_train_rbm_stops_at_its_tolerance(mnist_train):
     assert len(rbm.history["reconstruction_cost"]) == 2 and rbm.history["stopped_early"]
 
 
+def test_the_chapters_layer_training_is_reproducible_with_the_dbns_seed(mnist_train):
+    """The chapter's call names no seed: the DBN's seeds the layer's shuffling, as it seeds its weights."""
+    inputs = mnist_train.take(300).map(partial(flatten_image, label=False))
+    weights = []
+    for _ in range(2):
+        dbn = DBN(book_rbm_params(), "deep_belief_network", 1, None, 50, 1024, seed=3)
+        dbn.train_rbm(dbn.rbms[0], inputs, print_costs=False)
+        weights.append(dbn.rbms[0].W.numpy())
+    np.testing.assert_array_equal(weights[0], weights[1])
+
+
 def book_rbm_params():
     return [dict(number_hidden_units=64, number_visible_units=784),
             dict(number_hidden_units=64, number_visible_units=64),

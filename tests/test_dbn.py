@@ -289,16 +289,17 @@ def test_refining_the_top_level_changes_only_the_top_and_decays_its_learning_rat
     dbn = DBN.from_config(pretrained[0].get_config())
     dbn.set_weights(pretrained[0].get_weights())
     top = dbn.top
-    settings = (top.learning_rate, top.cd_steps, top.persistent)
+    config = top.get_config()
     before = snapshot(dbn)
-    rates = []
+    seen = []
     history = dbn.refine_top_level(images, labels, num_epochs=4, learning_rate=0.002, cd_steps=2, progress=False,
-                                   monitor_size=200, callbacks=[lambda rbm, epoch, h: rates.append(rbm.learning_rate)])
-    assert changed(before, dbn) == TOP
+                                   monitor_size=200, callbacks=[lambda rbm, epoch, h: seen.append(rbm)])
+    assert changed(before, dbn) == TOP and seen == [top] * 4
     assert len(history["reconstruction_cost"]) == 4
-    # The schedule runs first: after epoch e (from 0), the next epoch's rate 0.002 * (1 - (e + 1) / 4).
-    np.testing.assert_allclose(rates[:3], [0.0015, 0.001, 0.0005])
-    assert (top.learning_rate, top.cd_steps, top.persistent) == settings
+    # Epoch e (from 0) trains at 0.002 * (1 - e / 4), by PCD-2; the top RBM's own settings stay.
+    np.testing.assert_allclose(history["learning_rate"], [0.002, 0.0015, 0.001, 0.0005])
+    assert top.get_config() == config and top.trainer_for(top.cd_settings(cd_steps=2, persistent=True)).chains \
+        is not None
     assert dbn.error_pct(images[:500], labels[:500]) < 60
 
 

@@ -88,7 +88,7 @@ def test_dbn_updates_put_the_last_finite_weights_back(digits):
             dbn.top_update(images[:50], labels[:50], learning_rate=1e38)
             dbn.sleep_update(images[:50], labels[:50], learning_rate=1e38)
     assert all(np.isfinite(w).all() for w in weights(dbn))
-    with pytest.raises(TrainingDivergedError, match="up-down epoch 1"):
+    with pytest.raises(TrainingDivergedError, match="epoch 1 of up-down fine-tuning"):
         dbn.up_down(images, labels, num_epochs=2, learning_rate=1e38, progress=False)
     assert all(np.isfinite(w).all() for w in weights(dbn))
 

@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from dbn_course import data, evaluation
-from dbn_course.rbm import RBM, TrainingDivergedError, load_rbm, save_rbm, train_rbm
+from dbn_course.rbm import RBM, TrainingDivergedError, linear_decay, load_rbm, save_rbm, train_rbm
 
 N_VISIBLE, N_HIDDEN = 8, 4
 
@@ -359,23 +359,42 @@ def test_a_short_mnist_run_lowers_the_reconstruction_cost():
     assert history["reconstruction_cost"][-1] < 160.0
 
 
-def test_learning_rate_changes_between_epochs_keep_the_persistent_chains():
-    """A schedule lowers the learning rate from a callback; PCD's chains and momentum carry on."""
+def test_a_schedule_changes_the_rate_between_epochs_and_keeps_the_persistent_chains():
+    """The rate is an argument of each compiled call: PCD's chains and momentum carry on across epochs."""
     rbm = tiny_rbm(seed=3, learning_rate=0.1, persistent=True, momentum=0.5)
     data = (np.random.default_rng(0).random((40, rbm.number_visible_units)) < 0.5).astype(np.float32)
     seen = []
-
-    def halve(model, epoch, history):
-        seen.append(model.trainer)
-        model.learning_rate /= 2
-
-    train_rbm(rbm, data, num_epochs=3, batch_size=10, progress=False, callbacks=[halve], seed=0)
+    history = train_rbm(rbm, data, num_epochs=3, batch_size=10, progress=False, schedule=linear_decay(0.1, 3),
+                        callbacks=[lambda model, epoch, history: seen.append(model.trainer)], seed=0).history
+    np.testing.assert_allclose(history["learning_rate"], [0.1, 0.1 * 2 / 3, 0.1 / 3])
     assert seen[0] is seen[1] is seen[2]
+    assert rbm.learning_rate == 0.1  # the schedule is the run's, not the layer's
     before = rbm.W.numpy().copy()
-    rbm.learning_rate = 1e-30  # a negligible step: W barely moves, although momentum still carries
     rbm.trainer.velocity[0].assign(tf.zeros_like(rbm.W))
-    train_rbm(rbm, data, num_epochs=1, batch_size=10, progress=False, seed=1)
-    np.testing.assert_allclose(rbm.W.numpy(), before, atol=1e-6)
+    train_rbm(rbm, data, num_epochs=1, batch_size=10, progress=False, seed=1, learning_rate=1e-30)
+    np.testing.assert_allclose(rbm.W.numpy(), before, atol=1e-6)  # a negligible step: W barely moves
+
+
+def test_settings_passed_to_training_leave_the_layers_own_alone():
+    rbm = tiny_rbm(seed=4, learning_rate=0.1)
+    config = rbm.get_config()
+    data = small_patterns(40)
+    history = train_rbm(rbm, data, num_epochs=2, batch_size=10, progress=False, learning_rate=0.02, cd_steps=3,
+                        persistent=True, momentum=0.5, weight_decay=1e-3).history
+    assert rbm.get_config() == config
+    assert history["learning_rate"] == [0.02, 0.02]
+    assert rbm.trainer_for(rbm.cd_settings(cd_steps=3, persistent=True, momentum=0.5, weight_decay=1e-3)).chains \
+        is not None  # the run's trainer, PCD's chains kept for the next run with the same settings
+    assert rbm.trainer.config == (1, False, 0.0, 0.0)  # the layer's own settings make a fresh one
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(learning_rate=-1.0), "learning_rate"), (dict(cd_steps=0), "cd_steps"), (dict(persistent="yes"), "persistent"),
+    (dict(momentum=1.0), "momentum"), (dict(weight_decay=-1e-3), "weight_decay"),
+])
+def test_bad_training_settings_are_named(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        train_rbm(tiny_rbm(), small_patterns(10), progress=False, **kwargs)
 
 
 def test_a_stop_request_ends_training_mid_epoch():

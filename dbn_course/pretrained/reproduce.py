@@ -22,10 +22,8 @@ import time
 from pathlib import Path
 
 import keras
-import numpy as np
-from tqdm.auto import tqdm
 
-from .. import classifier
+from .. import classifier, training
 from ..dbn import DBN
 from . import CLASSIFIER_FILE, DBN_FILE, FOLDER, METADATA_FILE, TOP_LEVEL_FILE, load_float16, save_float16
 
@@ -68,74 +66,56 @@ def pretrain(images, labels, recipe: dict = RECIPE, progress: bool = True) -> tu
 
 def backprop(model: keras.Model, images, labels, recipe: dict = RECIPE, optimizer: str = "sgd",
              progress: bool = True, test=None, test_every: int = 10) -> tuple[dict, float]:
-    """Fine-tune (or train) a classifier with the recipe's budget; returns its Keras history and seconds.
+    """Fine-tune (or train) a classifier with the recipe's budget; returns its history and the seconds.
 
     ``optimizer`` is ``"sgd"`` (the recipe's SGD with momentum and cosine decay) or
-    ``"adam"`` (Adam, learning rate 1e-3 with the same decay: the modern baseline).
-    With ``test`` = (images, labels), the history's ``"test_error_pct"`` holds
-    ``[epoch, error]`` pairs every ``test_every`` epochs and after the last (the time taken
-    by those measurements is not counted in the seconds).
+    ``"adam"`` (Adam, learning rate 1e-3 with the same decay: the modern baseline); the
+    rate falls epoch by epoch (:func:`~dbn_course.training.cosine_decay`). The history is
+    :func:`~dbn_course.classifier.fine_tune`'s: with ``test`` = (images, labels), its
+    ``test_error_pct`` is measured every ``test_every`` epochs and after the last
+    (``None`` between), and the seconds count the updates only, not those measurements.
     """
     settings = recipe["backprop"]
-    epochs, batch = settings["epochs"], settings["batch_size"]
-    steps = epochs * int(np.ceil(len(images) / batch))
-    if optimizer == "sgd":
-        schedule = keras.optimizers.schedules.CosineDecay(settings["learning_rate"], steps)
-        opt = keras.optimizers.SGD(schedule, momentum=settings["momentum"])
-    elif optimizer == "adam":
-        opt = keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(1e-3, steps))
-    else:
-        raise ValueError(f"optimizer must be 'sgd' or 'adam', got {optimizer!r}")
-    # 100 minibatches per compiled call: Python's per-step overhead is then negligible.
-    model.compile(opt, "sparse_categorical_crossentropy", metrics=["accuracy"], steps_per_execution=100)
-    keras.utils.set_random_seed(recipe["seed"])
-    inputs = classifier._as_inputs(images)
-    bar = tqdm(total=epochs, disable=not progress, desc=f"backprop ({optimizer})", unit="epoch")
-    curve, measuring = [], [0.0]
-
-    def after_epoch(epoch, logs):
-        bar.update(1)
-        bar.set_postfix(loss=f"{logs['loss']:.4f}")
-        if test is not None and ((epoch + 1) % test_every == 0 or epoch + 1 == epochs):
-            start = time.perf_counter()
-            curve.append([epoch + 1, classifier.error_pct(model, *test)])
-            measuring[0] += time.perf_counter() - start
-
-    start = time.perf_counter()
-    with bar:
-        history = model.fit(inputs, np.asarray(labels), batch_size=batch, epochs=epochs, shuffle=True, verbose=0,
-                            callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=after_epoch)])
-    seconds = time.perf_counter() - start - measuring[0]
-    return {**history.history, "test_error_pct": curve}, seconds
+    epochs = settings["epochs"]
+    rate = settings["learning_rate"] if optimizer == "sgd" else 1e-3
+    history = classifier.fine_tune(model, images, labels, epochs=epochs, learning_rate=rate,
+                                   momentum=settings["momentum"], optimizer=optimizer,
+                                   batch_size=settings["batch_size"], schedule=training.cosine_decay(rate, epochs),
+                                   test=test, test_every=test_every, seed=recipe["seed"], progress=progress)
+    return history, float(sum(history["epoch_seconds"]))
 
 
 def up_down(dbn: DBN, images, labels, recipe: dict = RECIPE, progress: bool = True, test=None) -> dict:
     """Up-down fine-tuning for the recipe's minutes, a third of them at each number of top-level Gibbs steps.
 
     Epochs run whole: each stage starts epochs while its share of the time remains.
-    Returns ``{"epochs": [...], "top_gibbs_steps": [...], "seconds": [...],
-    "train_error_pct": [...], "test_error_pct": [...]}`` (the test error when ``test``
-    = (images, labels) is given).
+    Returns the stages' :meth:`~dbn_course.dbn.DBN.up_down` histories joined
+    (:func:`~dbn_course.training.join_histories`), with each epoch's ``top_gibbs_steps``
+    and ``seconds`` since the start; its ``monitor_error_pct`` is the test error when
+    ``test`` = (images, labels) is given.
     """
     settings = recipe["up_down"]
     stages = settings["top_gibbs_steps"]
     share = 60.0 * settings["minutes"] / len(stages)
-    record = {"epochs": [], "top_gibbs_steps": [], "seconds": [], "train_error_pct": [], "test_error_pct": []}
     start = time.perf_counter()
-    epoch = 0
+    histories, steps_per_epoch, seconds = [], [], []
+
+    def clock(model, epoch, history):
+        seconds.append(time.perf_counter() - start)
+        return time.perf_counter() >= stage_end
+
     for index, steps in enumerate(stages):
         stage_end = start + share * (index + 1)
-        while time.perf_counter() < stage_end:
-            history = dbn.up_down(images, labels, num_epochs=1, learning_rate=settings["learning_rate"],
-                                  top_gibbs_steps=steps, batch_size=settings["batch_size"], progress=progress)
-            epoch += 1
-            record["epochs"].append(epoch)
-            record["top_gibbs_steps"].append(steps)
-            record["seconds"].append(time.perf_counter() - start)
-            record["train_error_pct"].append(history["train_error_pct"][-1])
-            if test is not None:
-                record["test_error_pct"].append(dbn.error_pct(*test))
-    return record
+        if time.perf_counter() >= stage_end:
+            continue
+        history = dbn.up_down(images, labels, num_epochs=None, learning_rate=settings["learning_rate"],
+                              top_gibbs_steps=steps, batch_size=settings["batch_size"], progress=progress,
+                              monitor=test, callbacks=[clock])
+        histories.append(history)
+        steps_per_epoch += [steps] * len(history["epoch_seconds"])
+    joined = training.join_histories(histories, ["reconstruction_cost", "train_error_pct"]
+                                     + (["monitor_error_pct"] if test is not None else []))
+    return {**joined, "top_gibbs_steps": steps_per_epoch, "seconds": seconds}
 
 
 def refine_top_level(dbn: DBN, images, labels, recipe: dict = RECIPE, progress: bool = True) -> float:
@@ -230,7 +210,7 @@ def main() -> None:
     source = data.current_source().describe()
     write_classifier(model, test_images, test_labels, recipe, {"data": source, "backprop_s": backprop_s}, args.out)
     facts = {"data": source, "pretraining_s": pretrain_s, "top_level_pcd_s": refine_s,
-             "up_down_epochs": up_down_record["epochs"][-1] if up_down_record["epochs"] else 0}
+             "up_down_epochs": len(up_down_record["epoch_seconds"])}
     print(json.dumps(write_generative(dbn, refined, test_images, test_labels, recipe, facts, args.out), indent=2))
 
 

@@ -193,12 +193,12 @@ class FineTunePanel(TrainingPanel):
         sizes = [self.hidden_units.value, self.hidden_units.value, self.top_units.value]
         curves = {}
 
-        def tick(*_):
+        def tick(model, epoch, history):
             self.progress.value += 1
 
         def on_tune_epoch(name):
-            def callback(epoch, history):
-                tick()
+            def callback(model, epoch, history):
+                tick(model, epoch, history)
                 curves[name] = list(history["test_error_pct"])
                 if self._live_redraw_due():
                     self._draw(curves)
@@ -213,13 +213,13 @@ class FineTunePanel(TrainingPanel):
                 model = dbn.to_classifier(seed=self.seed)
                 self.status.value = "fine-tuning the pretrained network..."
                 classifier.fine_tune(model, self.images, self.labels, epochs=n_tune, learning_rate=rate,
-                                     batch_size=batch_size, test=self.test, seed=self.seed,
+                                     batch_size=batch_size, test=self.test, seed=self.seed, progress=False,
                                      callbacks=[on_tune_epoch("pretrained")], stop_event=stop_event)
         if not stop_event.is_set():
             self.status.value = "training the same network from random weights..."
             twin = classifier.classifier_network([self.images.shape[1], *sizes], 10, seed=self.seed)
             classifier.fine_tune(twin, self.images, self.labels, epochs=n_tune, learning_rate=rate,
-                                 batch_size=batch_size, test=self.test, seed=self.seed,
+                                 batch_size=batch_size, test=self.test, seed=self.seed, progress=False,
                                  callbacks=[on_tune_epoch("random init")], stop_event=stop_event)
         self.curves = {name: errors for name, errors in curves.items() if errors}
         summary = "; ".join(f"{name}: {errors[-1]:.1f}% test error" for name, errors in self.curves.items())
