@@ -149,44 +149,44 @@ def fine_tune(model: keras.Model, images, labels, *, epochs: int = 5, learning_r
     n_examples = int(labels.shape[0])
     rng = np.random.default_rng(seed)
     model.compile(opt, "sparse_categorical_crossentropy", steps_per_execution=training.BLOCK_BATCHES)
-    adapter = _EngineAdapter()
+    stop_requested = (lambda: stop_event.is_set()) if stop_event is not None else (lambda: False)
 
-    def run_epoch(rate):
+    def run_epoch(rate, block_done):
         opt.learning_rate = rate
         result = model.fit(epoch_batches(images, labels, rng.permutation(n_examples), batch_size), epochs=1,
-                           verbose=0, shuffle=False, callbacks=[adapter])
+                           verbose=0, shuffle=False, callbacks=[_BlockCounter(block_done)])
         return {"loss": float(result.history["loss"][-1])}
 
-    def measure():
-        epoch = len(engine.history["loss"])  # the epoch just run, from 0
-        due = test is not None and ((epoch + 1) % test_every == 0 or epoch + 1 == epochs or engine.stop_requested)
-        return {"test_error_pct": error_pct(model, *test) if due else None} if test is not None else {}
+    def measure(epoch):
+        if test is None:
+            return {}
+        due = (epoch + 1) % test_every == 0 or epoch + 1 == epochs or stop_requested()
+        return {"test_error_pct": error_pct(model, *test) if due else None}
 
-    engine = training.Engine(
+    return training.Engine(
         model, run_epoch, measure, metrics=["loss"] + (["test_error_pct"] if test is not None else []),
         num_epochs=epochs, batches_per_epoch=math.ceil(n_examples / batch_size),
         guard=FiniteGuard(model.trainable_weights, "the classifier",
                           f"Lower the learning rate (now {learning_rate:g})."),
         schedule=schedule or training.constant(learning_rate), callbacks=callbacks, stop_event=stop_event,
-        progress=progress, description=f"backprop ({optimizer})")
-    adapter.engine = engine
-    return engine.run()
+        progress=progress, description=f"backprop ({optimizer})").run()
 
 
-class _EngineAdapter(keras.callbacks.Callback):
+class _BlockCounter(keras.callbacks.Callback):
     """Keras' side of the training engine: each compiled block of ``fit`` is counted, and Stop ends the epoch.
 
     With ``steps_per_execution`` = :data:`~dbn_course.training.BLOCK_BATCHES`, Keras calls
-    ``on_train_batch_end`` once per block, with the index of the block's last minibatch.
+    ``on_train_batch_end`` once per block, with the index of the block's last minibatch;
+    ``block_done`` is the engine's (:class:`~dbn_course.training.Engine`).
     """
 
-    engine: training.Engine
-
-    def on_epoch_begin(self, epoch, logs=None):
+    def __init__(self, block_done):
+        super().__init__()
+        self.block_done = block_done
         self._done = 0
 
     def on_train_batch_end(self, batch, logs=None):
-        if self.engine.block_done(batch + 1 - self._done):
+        if self.block_done(batch + 1 - self._done):
             self.model.stop_training = True
         self._done = batch + 1
 

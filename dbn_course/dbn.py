@@ -479,13 +479,13 @@ class DBN(keras.Model):
         data, target_tensor = tf.constant(pixels), tf.constant(targets)
         monitor_images, monitor_labels = pixels[:monitor_size], (None if labels is None else labels[:monitor_size])
 
-        def run_epoch(rate):
+        def run_epoch(rate, block_done):
             for indices in training.block_order(len(pixels), batch_size, rng, training.BLOCK_BATCHES):
                 trainer.run(data, target_tensor, tf.constant(indices), rate)
-                if engine.block_done(len(indices)):
+                if block_done(len(indices)):
                     return
 
-        def measure():
+        def measure(epoch):
             values = {"reconstruction_cost": self.generative_reconstruction_cost(monitor_images)}
             if self.number_label_units:
                 values["train_error_pct"] = self.error_pct(monitor_images, monitor_labels)
@@ -495,12 +495,11 @@ class DBN(keras.Model):
 
         metrics = ["reconstruction_cost"] + (["train_error_pct"] if self.number_label_units else []) \
             + (["monitor_error_pct"] if monitor is not None else [])
-        engine = training.Engine(
+        return training.Engine(
             self, run_epoch, measure, metrics=metrics, num_epochs=num_epochs,
             batches_per_epoch=math.ceil(len(pixels) / batch_size), guard=self.finite_guard(),
             schedule=schedule or training.constant(learning_rate), callbacks=callbacks, stop_event=stop_event,
-            progress=progress, description="up-down fine-tuning")
-        return engine.run()
+            progress=progress, description="up-down fine-tuning").run()
 
     def train_dbn(self, inputs, labels=None, *, up_down_epochs: int | None = None, learning_rate: float = 0.01,
                   top_gibbs_steps: int = 3, progress: bool = True) -> "DBN":

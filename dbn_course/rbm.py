@@ -613,11 +613,11 @@ def train_rbm(rbm: RBM, data, map_fn=None, num_epochs: int = 10, tolerance: floa
         cardinality = int(dataset.cardinality())
         batches_per_epoch = cardinality if cardinality > 0 else None
 
-        def run_epoch(rate):
+        def run_epoch(rate, block_done):
             # A dataset streams its minibatches one at a time: each is its own block.
             for batch in dataset:
                 trainer.step(tf.convert_to_tensor(batch, tf.float32), rate)
-                if engine.block_done(1):
+                if block_done(1):
                     return
     else:
         if map_fn is not None:
@@ -629,17 +629,17 @@ def train_rbm(rbm: RBM, data, map_fn=None, num_epochs: int = 10, tolerance: floa
         tensor = tf.constant(array)
         batches_per_epoch = math.ceil(len(array) / batch_size)
 
-        def run_epoch(rate):
+        def run_epoch(rate, block_done):
             block = trainer.steps_per_call(batch_size)
             for indices in training.block_order(len(array), batch_size, rng if shuffle else None, block):
                 trainer.run(tensor, tf.constant(indices), scale, rate)
-                if engine.block_done(len(indices)):
+                if block_done(len(indices)):
                     return
 
     monitor = rbm._visible(monitor, "training data")
     trainer = rbm.trainer_for(settings)
     engine = training.Engine(
-        rbm, run_epoch, lambda: {"reconstruction_cost": float(rbm.reconstruction_cost(monitor))},
+        rbm, run_epoch, lambda epoch: {"reconstruction_cost": float(rbm.reconstruction_cost(monitor))},
         metrics=["reconstruction_cost"], num_epochs=num_epochs, batches_per_epoch=batches_per_epoch,
         guard=rbm.finite_guard(settings.learning_rate),
         schedule=schedule or training.constant(settings.learning_rate), callbacks=callbacks, tolerance=tolerance,

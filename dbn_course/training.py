@@ -145,12 +145,15 @@ class Engine:
 
     Args:
         model: what is trained; passed to the callbacks.
-        run_epoch: ``run_epoch(learning_rate)`` runs one epoch of updates. After each
-            compiled block it calls :meth:`block_done` with the number of minibatches
-            the block ran and returns at once if that returns True (Stop was pressed).
-            It may return a dict of metrics gathered during the epoch (Keras' loss).
-        measure: ``measure()`` returns the metrics measured after each epoch, by name
-            (e.g. the reconstruction cost of a fixed set of examples).
+        run_epoch: ``run_epoch(learning_rate, block_done)`` runs one epoch of updates.
+            After each compiled block it calls ``block_done(n)`` with the number of
+            minibatches the block ran, and returns at once if that returns True (Stop
+            was pressed). It may return a dict of metrics gathered during the epoch
+            (Keras' loss). (Passed in rather than reached through the engine, so that
+            the training data the function holds is freed as soon as training ends,
+            not at the next garbage collection of a reference cycle.)
+        measure: ``measure(epoch)`` returns the metrics measured after epoch ``epoch``
+            (from 0), by name (e.g. the reconstruction cost of a fixed set of examples).
         metrics: the names of all metrics, for the history.
         num_epochs: epochs to run at most; None runs until a callback or Stop ends
             training.
@@ -169,7 +172,8 @@ class Engine:
             (as the book's loops print their costs), or None.
     """
 
-    def __init__(self, model, run_epoch: Callable[[float], dict | None], measure: Callable[[], dict], *,
+    def __init__(self, model, run_epoch: Callable[[float, Callable[[int], bool]], dict | None],
+                 measure: Callable[[int], dict], *,
                  metrics: Iterable[str], num_epochs: int | None, batches_per_epoch: int | None, guard: FiniteGuard,
                  schedule: Callable[[int], float], callbacks=(), tolerance: float | None = None,
                  tolerance_metric: str | None = None,
@@ -237,9 +241,9 @@ class Engine:
         rate = self.learning_rate(epoch)
         self._batches = 0
         start = time.perf_counter()
-        gathered = self.run_epoch(rate) or {}
+        gathered = self.run_epoch(rate, self.block_done) or {}
         seconds = time.perf_counter() - start
-        values = {**gathered, **self.measure()}
+        values = {**gathered, **self.measure(epoch)}
         self.guard.check(f"in epoch {epoch + 1} of {self.description} (learning rate {rate:g})",
                          {_readable(name): value for name, value in values.items() if value is not None})
         history["epoch_seconds"].append(seconds)
