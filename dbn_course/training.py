@@ -55,7 +55,8 @@ BLOCK_BATCHES = 20
 """Minibatches per compiled call, for every trainer: Stop takes effect within one block.
 
 A TensorFlow function call costs about half a millisecond here, a third of a CD-1 step
-at MNIST's shapes; at 20 minibatches a call that overhead is under 2% of the work."""
+at MNIST's shapes; at 20 minibatches a call, the calls cost a few per cent of an epoch, and
+50 a call trained no faster (``benchmarks/README.md``)."""
 
 SHORT_NAMES = {"reconstruction_cost": "cost", "train_error_pct": "train error %", "test_error_pct": "test error %",
                "monitor_error_pct": "monitor error %"}
