@@ -102,13 +102,9 @@ class RBM(keras.layers.Layer):
         self.number_visible_units = (
             None if number_visible_units is None else check_int("number_visible_units", number_visible_units)
         )
-        self.learning_rate = check_float("learning_rate", learning_rate, 0.0, low_open=True)
-        self.cd_steps = check_int("cd_steps", cd_steps)
-        if not isinstance(persistent, bool):
-            raise ValueError(f"persistent must be True or False, got {persistent!r}")
-        self.persistent = persistent
-        self.momentum = check_float("momentum", momentum, 0.0, 1.0, high_open=True)
-        self.weight_decay = check_float("weight_decay", weight_decay, 0.0)
+        defaults = CDSettings(learning_rate, cd_steps, persistent, momentum, weight_decay)  # checks them
+        for name in CDSettings.__dataclass_fields__:
+            setattr(self, name, getattr(defaults, name))
         self.seed = None if seed is None else check_int("seed", seed, minimum=0)
         self._sampler = None
         self._trainer = None
@@ -434,12 +430,14 @@ class CDSettings:
     weight_decay: float
 
     def __post_init__(self):
-        check_float("learning_rate", self.learning_rate, 0.0, low_open=True)
-        check_int("cd_steps", self.cd_steps)
+        # Checked, and held as plain Python numbers, whoever builds them: the RBM's
+        # constructor (its defaults) or train_rbm (one run's).
+        object.__setattr__(self, "learning_rate", check_float("learning_rate", self.learning_rate, 0.0, low_open=True))
+        object.__setattr__(self, "cd_steps", check_int("cd_steps", self.cd_steps))
         if not isinstance(self.persistent, bool):
             raise ValueError(f"persistent must be True or False, got {self.persistent!r}")
-        check_float("momentum", self.momentum, 0.0, 1.0, high_open=True)
-        check_float("weight_decay", self.weight_decay, 0.0)
+        object.__setattr__(self, "momentum", check_float("momentum", self.momentum, 0.0, 1.0, high_open=True))
+        object.__setattr__(self, "weight_decay", check_float("weight_decay", self.weight_decay, 0.0))
 
     @property
     def compiled(self) -> tuple:
