@@ -19,9 +19,32 @@ cell ends. The same :class:`TrainingRun` does both; ``background`` chooses.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
+import weakref
 from collections.abc import Callable
+
+STOP_PRESSED = "stop requested"
+"""The reason a run stops when the learner presses Stop."""
+
+_runs: "weakref.WeakSet[TrainingRun]" = weakref.WeakSet()
+_runs_lock = threading.Lock()
+
+
+def stop_other_runs(keep: "TrainingRun | None", reason: str, timeout: float = 120.0) -> None:
+    """Stop every run in this kernel but ``keep``, and wait for each to end.
+
+    A kernel trains one model at a time: a run left going when a learner re-runs a
+    panel's cell, or presses Train on another panel, would go on invisibly, competing for
+    the same cores. ``reason`` is kept on the stopped run, for its panel's status line.
+    """
+    with _runs_lock:
+        others = [run for run in _runs if run is not keep and run.running]
+    for run in others:
+        run.request_stop(reason)
+    for run in others:
+        run.wait(timeout)
 
 
 class TrainingRun:
@@ -36,6 +59,8 @@ class TrainingRun:
     Attributes:
         error: the exception the last run raised, or None.
         stopped: whether the last run was asked to stop before it returned.
+        stop_reason: why it was asked to stop (:data:`STOP_PRESSED`, or what
+            :func:`stop_other_runs` said), or None.
     """
 
     def __init__(self, on_finish: Callable[[BaseException | None, bool], None] | None = None):
@@ -43,9 +68,12 @@ class TrainingRun:
         self.stop_event = threading.Event()
         self.error: BaseException | None = None
         self.stopped = False
+        self.stop_reason: str | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._busy = False
+        with _runs_lock:
+            _runs.add(self)
 
     @property
     def running(self) -> bool:
@@ -62,7 +90,7 @@ class TrainingRun:
                 return False
             self._busy = True
         self.stop_event.clear()
-        self.error, self.stopped = None, False
+        self.error, self.stopped, self.stop_reason = None, False, None
         if background:
             self._thread = threading.Thread(target=self._run, args=(work,), name="dbn-course training", daemon=True)
             self._thread.start()
@@ -71,9 +99,10 @@ class TrainingRun:
             self._run(work)
         return True
 
-    def request_stop(self) -> None:
+    def request_stop(self, reason: str = STOP_PRESSED) -> None:
         """Ask the running work to stop; it keeps what it has learned so far."""
-        if self._busy:
+        if self._busy and not self.stop_event.is_set():
+            self.stop_reason = reason
             self.stop_event.set()
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -98,20 +127,43 @@ class TrainingRun:
 
 
 class Throttle:
-    """True at most once every ``interval`` seconds: how often live figures are redrawn.
+    """Whether a live drawing is due: at most one per ``interval`` seconds, within a share of the time.
 
-    Drawing a grid of 64 filters takes a few tenths of a second; redrawing after every
-    epoch of a fast run would spend more time drawing than training.
+    Drawing a panel's figure takes a tenth of a second or more; drawn after every epoch
+    of a fast run, it would take longer than the training. A drawing is due once
+    ``interval`` seconds have passed since the last one ended (or since the run began)
+    *and* enough time has passed that drawing takes at most ``share`` of the wall time:
+    after a drawing of ``d`` seconds the next waits ``d (1 - share) / share``. Time each
+    drawing with :meth:`drawing`. ``cost``, what a drawing took last time (a panel's
+    previous run), holds the first drawing to the same rule, so a short run is not
+    dominated by one drawing in its middle.
     """
 
-    def __init__(self, interval: float = 1.0, clock: Callable[[], float] | None = None):
+    def __init__(self, interval: float = 1.0, share: float = 1.0, clock: Callable[[], float] | None = None,
+                 cost: float = 0.0):
+        if not 0 < share <= 1:
+            raise ValueError(f"share must be in (0, 1], got {share}")
         self.interval = interval
+        self.share = share
         self.clock = clock or time.monotonic
-        self._last: float | None = None
+        self._last = self.clock()
+        self._cost = cost
+
+    @property
+    def cost(self) -> float:
+        """Seconds the last drawing took (or the ``cost`` given, before any)."""
+        return self._cost
 
     def ready(self) -> bool:
-        now = self.clock()
-        if self._last is None or now - self._last >= self.interval:
-            self._last = now
-            return True
-        return False
+        wait = max(self.interval, self._cost * (1 - self.share) / self.share)
+        return self.clock() - self._last >= wait
+
+    @contextlib.contextmanager
+    def drawing(self):
+        """Time a drawing: the next is due only after the interval and the share allow."""
+        start = self.clock()
+        try:
+            yield
+        finally:
+            self._last = self.clock()
+            self._cost = self._last - start

@@ -14,7 +14,7 @@ import threading
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from . import data
 from .validation import check_float, check_int
@@ -144,7 +144,8 @@ def show_examples(info, dataset, rows: int = 3, cols: int = 3):
 def plot_costs(history: dict, ax=None, label: str | None = None):
     """The reconstruction cost per epoch from a training history (see ``train_rbm``)."""
     costs = history["reconstruction_cost"]
-    if ax is None:
+    own = ax is None
+    if own:
         fig, ax = subplots(figsize=(5, 3))
     epochs = np.arange(1, len(costs) + 1)
     ax.plot(epochs, costs, marker="o", label=label)
@@ -154,20 +155,26 @@ def plot_costs(history: dict, ax=None, label: str | None = None):
     ax.grid(alpha=0.3)
     if label:
         ax.legend()
-    ax.figure.tight_layout()
-    return stamp_source(ax.figure)
+    if own:
+        ax.figure.tight_layout()
+        stamp_source(ax.figure)
+    return ax.figure
 
 
 def filter_grid(weights, n: int = 100, ncols: int = 10, title: str | None = "receptive fields (columns of W)"):
     """The first ``n`` columns of W (784 x n_h), each as a 28 x 28 image on its own grey scale."""
+    return image_grid(filter_grid_images(weights, n), ncols=ncols, title=title, cell_size=0.6)
+
+
+def filter_grid_images(weights, n: int = 100) -> np.ndarray:
+    """The first ``n`` columns of W (784 x n_h) as images (n, 784), each scaled to [0, 1] on its own."""
     weights = np.asarray(weights, dtype=np.float32)
     if weights.ndim != 2 or weights.shape[0] != data.NUM_PIXELS:
         raise ValueError(f"expected weights of shape (784, hidden units), got {weights.shape}")
     columns = weights[:, : min(n, weights.shape[1])].T
     low = columns.min(axis=1, keepdims=True)
     high = columns.max(axis=1, keepdims=True)
-    scaled = (columns - low) / np.maximum(high - low, 1e-12)
-    return image_grid(scaled, ncols=ncols, title=title, cell_size=0.6)
+    return (columns - low) / np.maximum(high - low, 1e-12)
 
 
 def compare_rows(rows, row_labels, ncols: int | None = None, title: str | None = None):
@@ -185,7 +192,8 @@ def compare_rows(rows, row_labels, ncols: int | None = None, title: str | None =
 def plot_energies(energies, ax=None, title: str = "energy during recall"):
     """Energy after each sweep, one line per recalled state (rows of ``energies``)."""
     energies = np.atleast_2d(np.asarray(energies, dtype=np.float64))
-    if ax is None:
+    own = ax is None
+    if own:
         fig, ax = subplots(figsize=(4.5, 3))
     for row in energies:
         ax.plot(np.arange(len(row)), row, marker=".", alpha=0.8)
@@ -194,7 +202,8 @@ def plot_energies(energies, ax=None, title: str = "energy during recall"):
     ax.set_ylabel("energy E(s)")
     ax.set_title(title)
     ax.grid(alpha=0.3)
-    ax.figure.tight_layout()
+    if own:
+        ax.figure.tight_layout()
     return ax.figure
 
 
@@ -216,7 +225,8 @@ def compare_distributions(exact, sampled, ax=None, title: str | None = None, max
         raise ValueError(f"distributions of different sizes: {exact.shape} and {sampled.shape}")
     order = np.argsort(-exact, kind="stable")[:max_states]
     n = len(order)
-    if ax is None:
+    own = ax is None
+    if own:
         fig, ax = subplots(figsize=(8, 2.8))
     x = np.arange(1, n + 1)
     ax.bar(x, exact[order], width=0.9, label="exact", color="0.55")
@@ -235,44 +245,76 @@ def compare_distributions(exact, sampled, ax=None, title: str | None = None, max
     ax.legend()
     if title:
         ax.set_title(title)
-    ax.figure.tight_layout()
+    if own:
+        ax.figure.tight_layout()
     return ax.figure
 
 
 def plot_layer_costs(histories, ax=None, title: str = "greedy pretraining, layer by layer"):
     """Each layer's reconstruction cost per epoch, one line per layer (histories of ``DBN.pretrain``)."""
-    if ax is None:
+    own = ax is None
+    if own:
         fig, ax = subplots(figsize=(5, 3))
     for index, history in enumerate(histories, start=1):
         costs = history["reconstruction_cost"]
         ax.plot(np.arange(1, len(costs) + 1), costs, marker="o", label=f"layer {index}")
     ax.set_xlabel("epoch of that layer")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel("reconstruction cost (nats / example)")
+    epoch_axis(ax, max((len(h["reconstruction_cost"]) for h in histories), default=1))
+    ax.set_ylabel("reconstruction cost (nats)")
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
-    ax.figure.tight_layout()
-    return stamp_source(ax.figure)
+    if own:
+        ax.figure.tight_layout()
+        stamp_source(ax.figure)
+    return ax.figure
+
+
+def epoch_axis(ax, n_epochs: int) -> None:
+    """Whole-number epoch ticks from 1 to ``n_epochs``, with room either side (even for one epoch)."""
+    ax.set_xlim(0.5, max(n_epochs, 2) + 0.5)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def percent_log_axis(ax) -> None:
+    """A logarithmic y axis labelled in percent: 1%, 2%, 5%, 10%, 20%, 50%, 100%.
+
+    Matplotlib's own labels on a log axis read "2x10^1" for 20; an error rate is read as
+    a percentage, so every labelled tick says one.
+    """
+    ax.set_yscale("log")
+    values = np.concatenate([line.get_ydata() for line in ax.get_lines()] or [np.array([1.0, 100.0])])
+    values = values[np.isfinite(values) & (values > 0)]
+    if values.size:  # a range at least five-fold wide, so two of the 1-2-5 ticks always show
+        high = min(100.0, values.max() * 2) if values.max() <= 100 else values.max() * 1.2
+        low = min(values.min() / 2, high / 5)
+        ax.set_ylim(low, high)
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}%"))
+    ax.yaxis.set_minor_locator(LogLocator(base=10, subs=np.arange(1, 10)))
+    ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 def plot_error_curves(curves: dict, ax=None, title: str | None = "test error during training",
-                      xlabel: str = "epoch"):
-    """Error (%) per epoch, one line per named curve, on a log scale."""
-    if ax is None:
-        fig, ax = subplots(figsize=(5.5, 3.2))
+                      xlabel: str = "epoch", figsize=(5.5, 3.2)):
+    """Error (%) per epoch, one line per named curve, on a log scale labelled in percent."""
+    own = ax is None
+    if own:
+        fig, ax = subplots(figsize=figsize)
     for name, errors in curves.items():
         ax.plot(np.arange(1, len(errors) + 1), errors, marker="o", markersize=3, label=name)
     ax.set_xlabel(xlabel)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel("test error (%)")
-    ax.set_yscale("log")
+    epoch_axis(ax, max((len(errors) for errors in curves.values()), default=1))
+    ax.set_ylabel("test error")
+    percent_log_axis(ax)
     ax.grid(alpha=0.3, which="both")
     if title:
         ax.set_title(title)
     ax.legend()
-    ax.figure.tight_layout()
-    return stamp_source(ax.figure)
+    if own:
+        ax.figure.tight_layout()
+        stamp_source(ax.figure)
+    return ax.figure
 
 
 def digits_by_class(images, per_class: int, title: str | None = None, cell_size: float = 0.6):
@@ -282,3 +324,49 @@ def digits_by_class(images, per_class: int, title: str | None = None, cell_size:
         raise ValueError(f"{len(images)} images do not split into rows of {per_class}")
     labels = [f"{index // per_class}" if index % per_class == 0 else "" for index in range(len(images))]
     return image_grid(images, labels=labels, ncols=per_class, title=title, cell_size=cell_size)
+
+
+def tile(images, ncols: int, pad: int = 2, value_range: tuple[float, float] | None = None) -> np.ndarray:
+    """Images side by side in one array, ``ncols`` to a row, scaled to [0, 1].
+
+    Each image is scaled on its own grey scale, or, given ``value_range`` (e.g. ``(0, 1)``
+    for probabilities, ``(-1, 1)`` for spins), all on that one.
+
+    The gaps (``pad`` pixels) are white (1.0). One ``imshow`` of the result draws a whole
+    grid: far cheaper than :func:`image_grid`'s one axes per image, which matters for the
+    panels, whose figures are redrawn while a model trains.
+    """
+    images = _as_images(images)
+    n, height, width = images.shape
+    ncols = max(1, min(check_int("ncols", ncols), n))
+    nrows = math.ceil(n / ncols)
+    if value_range is None:
+        low = images.min(axis=(1, 2), keepdims=True)
+        high = images.max(axis=(1, 2), keepdims=True)
+    else:
+        low, high = value_range
+    scaled = np.clip((images - low) / np.maximum(high - low, 1e-12), 0.0, 1.0)
+    out = np.ones((nrows * (height + pad) - pad, ncols * (width + pad) - pad), dtype=np.float32)
+    for index, image in enumerate(scaled):
+        top, left = (index // ncols) * (height + pad), (index % ncols) * (width + pad)
+        out[top: top + height, left: left + width] = image
+    return out
+
+
+def draw_tiles(ax, images, ncols: int, title: str | None = None, row_labels=None, pad: int = 2,
+               value_range: tuple[float, float] | None = None) -> None:
+    """Draw :func:`tile`'s grid of ``images`` on ``ax``, with an optional label left of each row."""
+    grid = tile(images, ncols, pad, value_range)
+    ax.imshow(grid, cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
+    ax.set_xticks([])
+    if row_labels:
+        height = _as_images(images).shape[1]
+        ax.set_yticks([row * (height + pad) + height / 2 for row in range(len(row_labels))], list(row_labels),
+                      fontsize=8)
+        ax.tick_params(axis="y", length=0)
+    else:
+        ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    if title:
+        ax.set_title(title, fontsize=9)

@@ -31,7 +31,8 @@ them share what happens around it, which lives here, once:
   during backpropagation) and ``epoch`` counts from 0. A callback that returns True ends
   training;
 * **early stopping** once a metric moves by at most ``tolerance`` between epochs;
-* **the progress bar** (``tqdm.auto``: a widget in JupyterLab, text elsewhere), counting
+* **the progress bar** (:func:`~dbn_course.progress.progress_bar`: tqdm's text line, in a
+  notebook one output updated in place, so a saved notebook keeps it), counting
   minibatches, with the last epoch's metrics beside it.
 """
 
@@ -43,9 +44,9 @@ import time
 from collections.abc import Callable, Iterable
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from .guard import FiniteGuard
+from .progress import progress_bar
 from .validation import check_int
 
 __all__ = ["BLOCK_BATCHES", "Engine", "Schedule", "block_order", "constant", "cosine_decay", "join_histories",
@@ -226,7 +227,7 @@ class Engine:
         """Train for ``num_epochs`` epochs at most; return the history."""
         total = self.batches_per_epoch * self.num_epochs if self.batches_per_epoch and self.num_epochs else None
         epochs = range(self.num_epochs) if self.num_epochs is not None else itertools.count()
-        with tqdm(total=total, disable=not self.progress, desc=self.description, unit="batch") as bar:
+        with progress_bar(total=total, disable=not self.progress, desc=self.description, unit="batch") as bar:
             self._bar = bar
             try:
                 for epoch in epochs:

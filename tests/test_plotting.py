@@ -76,3 +76,29 @@ def test_compare_distributions_says_how_much_a_truncated_figure_holds():
 def test_compare_distributions_refuses_settings_it_cannot_draw(kwargs, message):
     with pytest.raises(ValueError, match=message):
         plotting.compare_distributions(np.full(4, 0.25), np.full(4, 0.25), **kwargs)
+
+
+def test_tile_puts_images_in_a_grid_with_white_gaps():
+    images = np.stack([np.full((2, 3), value, dtype=np.float32) for value in (0.0, 1.0, 2.0)])
+    grid = plotting.tile(images, ncols=2, pad=1, value_range=(0.0, 2.0))
+    assert grid.shape == (2 * 2 + 1, 2 * 3 + 1)
+    np.testing.assert_allclose(grid[:2, :3], 0.0)
+    np.testing.assert_allclose(grid[:2, 4:], 0.5)
+    np.testing.assert_allclose(grid[3:, :3], 1.0)
+    np.testing.assert_allclose(grid[2, :], 1.0)  # the gap between rows
+    np.testing.assert_allclose(grid[3:, 4:], 1.0)  # the empty cell stays white
+
+
+def test_tile_scales_each_image_on_its_own_without_a_range():
+    images = np.stack([np.array([[0.0, 4.0]]), np.array([[10.0, 12.0]])]).astype(np.float32)
+    grid = plotting.tile(images, ncols=2, pad=0)
+    np.testing.assert_allclose(grid, [[0.0, 1.0, 0.0, 1.0]])
+
+
+def test_error_curves_are_labelled_in_percent_even_on_a_narrow_range():
+    for curves in ({"a": [20.0, 18.0, 17.5]}, {"a": [88.5, 86.8]}, {"a": [3.0, 1.2], "b": [90.0, 40.0]}):
+        fig = plotting.plot_error_curves(curves)
+        fig.canvas.draw()
+        shown = [tick.get_text() for tick in fig.axes[0].get_yticklabels() if tick.get_text()]
+        assert len(shown) >= 2 and all(text.endswith("%") and "10^" not in text for text in shown), shown
+        plt.close(fig)

@@ -116,3 +116,49 @@ def test_index_links_every_chapter():
     for path in notebooks():
         if not path.name.startswith("00_"):
             assert f"]({path.name})" in index, f"00_index.ipynb does not link {path.name}"
+
+
+PANEL = re.compile(r"^\s*(?:panel = )?(?:RBM|DBN|FineTune|Hopfield|Boltzmann)Panel\(", re.M)
+WIDGET = "application/vnd.jupyter.widget-view+json"
+
+
+@pytest.mark.parametrize("path", notebooks(), ids=lambda p: p.name)
+def test_a_saved_notebook_reads_well_without_a_kernel(path):
+    """A widget needs the kernel that made it: saved and reopened, opened untrusted, or on
+    GitHub, it shows an error or its raw repr. So only a panel's controls are widgets, and
+    their stand-in text says what they were set to; the panel's status line and figure are
+    ordinary outputs, and progress bars are text."""
+    nb = json.loads(path.read_text())
+    for cell in (c for c in nb["cells"] if c["cell_type"] == "code"):
+        source = "".join(cell["source"])
+        outputs = [o for o in cell["outputs"] if "data" in o]
+        widgets = [o for o in outputs if WIDGET in o["data"]]
+        panels = len(PANEL.findall(source))
+        assert len(widgets) == panels, f"{path.name}: {len(widgets)} widget outputs: {source.splitlines()[0]}"
+        if not panels:
+            continue
+        for output in widgets:
+            assert "interactive in a running notebook" in "".join(output["data"]["text/plain"])
+        texts = [o for o in outputs if set(o["data"]) == {"text/plain"}]
+        images = [o for o in outputs if "image/png" in o["data"]]
+        assert len(texts) >= panels and len(images) == panels, f"{path.name}: a panel without its status or figure"
+
+
+def panel_notebooks():
+    return [path for path in notebooks()
+            if any(PANEL.search("".join(cell["source"])) for cell in json.loads(path.read_text())["cells"])]
+
+
+@pytest.mark.parametrize("path", panel_notebooks(), ids=lambda p: p.name)
+def test_nbconvert_html_shows_each_panels_status_and_figure(path):
+    """nbconvert's HTML -- what a site built from the notebooks shows -- without a kernel."""
+    nbconvert = pytest.importorskip("nbconvert")
+    nbformat = pytest.importorskip("nbformat")
+    nb = nbformat.read(path, as_version=4)
+    html, _ = nbconvert.HTMLExporter().from_notebook_node(nb)
+    for cell in (c for c in nb.cells if c.cell_type == "code" and PANEL.search(c.source)):
+        status = next(o for o in cell.outputs if "data" in o and set(o.data) == {"text/plain"})
+        first_line = status.data["text/plain"].splitlines()[0]
+        assert first_line.replace("'", "&#39;") in html or first_line in html, first_line
+        image = next(o for o in cell.outputs if "data" in o and "image/png" in o.data)
+        assert image.data["image/png"][:100] in html

@@ -37,13 +37,13 @@ def images():
 def drawn(monkeypatch):
     """Record the weights each redraw plots."""
     shapes = []
-    original = plotting.filter_grid
+    original = plotting.filter_grid_images
 
     def spy(weights, *args, **kwargs):
         shapes.append(np.shape(weights))
         return original(weights, *args, **kwargs)
 
-    monkeypatch.setattr(plotting, "filter_grid", spy)
+    monkeypatch.setattr(plotting, "filter_grid_images", spy)
     return shapes
 
 
@@ -53,7 +53,7 @@ def test_panel_trains_its_defaults_when_created(images, drawn):
     assert panel.redraws == 1 and drawn == [(784, 12)]
     assert len(panel.history["reconstruction_cost"]) == 1
     assert panel.progress.value == panel.progress.max == 1
-    assert panel.status.value.startswith("trained in")
+    assert panel.status_text.startswith("trained 1 epoch in")
 
 
 def test_moving_sliders_and_pressing_train_retrains_with_the_new_settings(images, drawn):
@@ -73,7 +73,7 @@ def test_moving_sliders_and_pressing_train_retrains_with_the_new_settings(images
     assert len(panel.history["reconstruction_cost"]) == 2
     assert panel.redraws >= 2 and drawn[-1] == (784, 20)  # live redraws during the run, then the final one
     assert not panel.train_button.disabled and panel.stop_button.disabled
-    assert bytes(panel.costs_view.value).startswith(b"\x89PNG")
+    assert panel.figure_png.startswith(b"\x89PNG")
 
 
 def test_train_button_returns_at_once_and_stop_keeps_the_model_trained_so_far(images):
@@ -85,7 +85,7 @@ def test_train_button_returns_at_once_and_stop_keeps_the_model_trained_so_far(im
     panel.stop_button.click()
     assert panel.wait(TIMEOUT_S)
     assert 2 <= len(panel.history["reconstruction_cost"]) < 50 and panel.history["stopped_early"]
-    assert panel.status.value.startswith("stopped after") and "of 50 epochs" in panel.status.value
+    assert panel.status_text.startswith("stopped after") and "of 50 epochs" in panel.status_text
     assert panel.rbm is not None and np.isfinite(panel.rbm.W.numpy()).all()
     assert not panel.train_button.disabled and panel.stop_button.disabled and not panel.training
 
@@ -102,6 +102,7 @@ def test_live_redraws_do_not_change_the_trained_model(images, monkeypatch):
     """Mid-run redraws sample fantasies; the model must be the one a headless run gives."""
     headless = widgets.RBMPanel(images, hidden_units=12, epochs=3, persistent=True)
     monkeypatch.setattr(widgets.RBMPanel, "live_interval", 0.0)
+    monkeypatch.setattr(widgets.RBMPanel, "live_share", 1.0)
     live = widgets.RBMPanel(images, hidden_units=12, epochs=3, persistent=True, train_now=False)
     press_train(live)
     assert live.redraws == 3  # after epochs 1 and 2, and at the end (epoch 3's drawing is the final one)
@@ -116,7 +117,7 @@ def test_a_failed_run_is_reported_in_the_panel(images, monkeypatch):
 
     monkeypatch.setattr(rbm_panel, "train_rbm", diverge)
     press_train(panel)
-    assert panel.rbm is None and "weights became NaN" in panel.status.value
+    assert panel.rbm is None and "weights became NaN" in panel.status_text
     assert not panel.train_button.disabled
 
 
@@ -131,7 +132,7 @@ def test_hopfield_panel_redraws_when_a_control_moves():
     patterns = hopfield.random_patterns(6, 64, seed=0)
     panel = widgets.HopfieldPanel(patterns, image_shape=(8, 8), n_patterns=2, corruption=0.1)
     assert panel.redraws == 1 and panel.result.states.shape == (2, 64)
-    assert panel.status.value.startswith("2 of 2 recalled exactly")
+    assert panel.status_text.startswith("2 of 2 recalled exactly")
     panel.n_patterns.value = 5
     panel.rule.value = "sync"
     panel.storage.value = "projection"
@@ -149,7 +150,7 @@ def test_hopfield_panel_steps_through_the_recall():
     assert last >= 1 and panel.sweep.value == last and panel.sweep.max == panel.play.max == last
     drawn = panel.redraws
     panel.sweep.value = 0
-    assert panel.redraws == drawn + 1 and bytes(panel.view.value).startswith(b"\x89PNG")
+    assert panel.redraws == drawn + 1 and panel.figure_png.startswith(b"\x89PNG")
     np.testing.assert_array_equal(panel.result.trajectory[0], panel.probes)
     panel.n_patterns.value = 1  # recall again: the slider jumps to the new last sweep, one drawing
     assert panel.redraws == drawn + 2 and panel.sweep.value == panel.result.sweeps
@@ -178,7 +179,7 @@ def test_dbn_panel_trains_and_generates_the_chosen_digit(labelled, drawn):
     assert panel.dbn.layer_sizes == [784, 32, 32, 64]
     assert panel.redraws == 1 and drawn == [(784, 32)]
     assert panel.progress.value == panel.progress.max == 3
-    assert 0 <= panel.test_error_pct <= 100 and "test digits" in panel.status.value
+    assert 0 <= panel.test_error_pct <= 100 and "test digits" in panel.status_text
 
 
 def test_dbn_panel_retrains_with_the_new_sliders_and_up_down(labelled, drawn):
@@ -196,18 +197,21 @@ def test_dbn_panel_retrains_with_the_new_sliders_and_up_down(labelled, drawn):
     assert dbn.rbms[0].persistent
     assert len(panel.histories[0]["reconstruction_cost"]) == 2 and len(panel.up_down_history["epoch_seconds"]) == 1
     assert panel.progress.value == panel.progress.max == 7
-    assert panel.redraws == 2 and drawn[-1] == (784, 48)  # mid-run, only the cost curves are redrawn
+    assert panel.redraws >= 2 and drawn[-1] == (784, 48)
+    assert panel.status_text.startswith("trained in") and "2 epochs a layer, then 1 up-down epoch" in panel.status_text
 
 
-def test_dbn_panel_generate_redraws_only_the_samples(labelled, monkeypatch):
+def test_dbn_panel_generate_samples_again_from_the_same_model(labelled, monkeypatch):
     images, labels, test = labelled
     panel = widgets.DBNPanel(images, labels, test, hidden_units=(32, 32, 64), epochs=1)
+    model, before = panel.dbn, panel.samples
     clamped = []
     original = panel.dbn.generate
     monkeypatch.setattr(panel.dbn, "generate", lambda labels, **kw: clamped.append(labels) or original(labels, **kw))
     panel.digit.value = 7
     panel.generate_button.click()
-    assert clamped == [[7] * 10] and panel.redraws == 1
+    assert clamped == [[7] * 10] and panel.redraws == 2 and panel.dbn is model
+    assert panel.samples.shape == before.shape and not np.array_equal(panel.samples, before)
 
 
 def test_dbn_panel_stopped_during_pretraining_keeps_the_layers_trained(labelled):
@@ -219,7 +223,9 @@ def test_dbn_panel_stopped_during_pretraining_keeps_the_layers_trained(labelled)
     panel.stop()
     assert panel.wait(TIMEOUT_S)
     assert panel.dbn is not None and len(panel.histories) == 1 and panel.histories[0]["stopped_early"]
-    assert panel.status.value.startswith("stopped after") and not panel.generate_button.disabled
+    assert panel.status_text.startswith("stopped after") and not panel.generate_button.disabled
+    # what stopping early left untrained, in words, instead of a chance-level error rate
+    assert "never trained" in panel.status_text and panel.test_error_pct is None and panel.samples is None
 
 
 def test_fine_tune_panel_compares_pretrained_and_random_weights(labelled):
@@ -241,7 +247,7 @@ def test_fine_tune_panel_stops_between_minibatches(labelled):
     wait_until(lambda: panel.progress.value >= 1)
     panel.stop()
     assert panel.wait(TIMEOUT_S)
-    assert 1 <= len(panel.curves["random init"]) < 30 and panel.status.value.startswith("stopped after")
+    assert 1 <= len(panel.curves["random init"]) < 30 and panel.status_text.startswith("stopped after")
 
 
 def test_figures_drawn_off_the_main_thread_bypass_pyplot():
@@ -254,3 +260,113 @@ def test_figures_drawn_off_the_main_thread_bypass_pyplot():
     thread.join()
     assert plt.get_fignums() == before and made[0].canvas.manager is None
     assert plotting.to_png(made[0]).startswith(b"\x89PNG")
+
+
+# ---------------------------------------------------------------- what a saved notebook keeps
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """Every output a panel publishes, and every change of its buttons, in order, as in a kernel."""
+    from dbn_course import notebook_output
+
+    events = []
+    monkeypatch.setattr(notebook_output, "in_kernel", lambda: True)
+    monkeypatch.setattr("IPython.display.publish_display_data",
+                        lambda data, metadata=None, transient=None, update=False, **kw:
+                        events.append(("update" if update else "display", (transient or {}).get("display_id"),
+                                       data)))
+    monkeypatch.setattr("dbn_course.widgets.base.display",
+                        lambda bundle, raw=False: events.append(("display", None, bundle)))
+    return events
+
+
+def watch_buttons(panel, events):
+    for name in ("train_button", "stop_button"):
+        getattr(panel, name).observe(lambda change, name=name: events.append(("button", name, change["new"])),
+                                     names="disabled")
+
+
+def test_a_displayed_panel_keeps_its_status_and_figure_as_ordinary_outputs(images, published):
+    panel = widgets.RBMPanel(images, hidden_units=12, epochs=1)
+    panel._ipython_display_()
+    controls, status, figure = published
+    # the controls' stand-in text says what they were set to, not "VBox(children=..."
+    assert "application/vnd.jupyter.widget-view+json" in controls[2]
+    assert controls[2]["text/plain"].startswith("RBM panel") and "hidden units 12" in controls[2]["text/plain"]
+    assert "VBox" not in controls[2]["text/plain"]
+    assert status[0] == "display" and status[2] == {"text/plain": panel.status_text}
+    assert figure[0] == "display" and set(figure[2]) == {"image/png", "text/plain"}
+    assert status[1] != figure[1] and status[1] and figure[1]
+    published.clear()
+    press_train(panel)  # the same two outputs are replaced in place, never added to
+    assert {event[1] for event in published} == {status[1], figure[1]}
+    assert all(kind == "update" for kind, _, _ in published)
+    assert published[-1][2]["text/plain"] == panel.status_text and panel.status_text.startswith("trained")
+
+
+def test_status_figure_and_buttons_change_together_and_never_go_back_in_time(images, published):
+    panel = widgets.RBMPanel(images, hidden_units=12, epochs=1)
+    panel._ipython_display_()
+    panel.epochs.value = 50
+    published.clear()
+    watch_buttons(panel, published)
+    panel.train_button.click()
+    wait_until(lambda: panel.progress.value >= 2)
+    panel.stop_button.click()
+    assert panel.wait(TIMEOUT_S)
+    statuses = [data["text/plain"] for kind, _, data in published if kind != "button" and "image/png" not in data]
+    stopping = statuses.index("stopping...")
+    assert statuses[stopping + 1:] == [panel.status_text]  # no epoch's message after "stopping..."
+    assert panel.status_text.startswith("stopped after")
+    # the end: the final figure, then the final status, then Train enabled -- one after the other
+    tail = published[-3:]
+    assert "image/png" in tail[0][2] and tail[1][2]["text/plain"] == panel.status_text
+    assert tail[2] == ("button", "train_button", False)
+    assert ("button", "stop_button", True) in published[:published.index(tail[0])]  # Stop greys out at once
+
+
+def test_creating_a_panel_stops_the_run_of_the_one_it_replaces(images):
+    old = widgets.RBMPanel(images, hidden_units=12, epochs=50, train_now=False)
+    old.train_button.click()
+    wait_until(lambda: old.progress.value >= 1)
+    new = widgets.RBMPanel(images, hidden_units=12, epochs=1)  # as re-running the cell does
+    assert not old.training and old.history["stopped_early"]
+    assert old.status_text.startswith("stopped after") and "a new panel was created" in old.status_text
+    assert new.status_text.startswith("trained")
+
+
+def test_train_on_one_panel_stops_another_panels_run(images):
+    first = widgets.RBMPanel(images, hidden_units=12, epochs=50, train_now=False)
+    second = widgets.RBMPanel(images, hidden_units=12, epochs=1, train_now=False)
+    first.train_button.click()
+    wait_until(lambda: first.progress.value >= 1)
+    press_train(second)
+    assert not first.training and "another panel started training" in first.status_text
+    assert second.status_text.startswith("trained")
+
+
+def test_the_status_reports_wall_time_drawing_included(images, monkeypatch):
+    import time as clock
+
+    panel = widgets.RBMPanel(images, hidden_units=12, epochs=3, train_now=False)
+    original = widgets.RBMPanel._figure
+    monkeypatch.setattr(widgets.RBMPanel, "live_interval", 0.0)
+    monkeypatch.setattr(widgets.RBMPanel, "live_share", 1.0)
+    monkeypatch.setattr(widgets.RBMPanel, "_figure", lambda self: clock.sleep(0.5) or original(self))
+    press_train(panel)
+    assert panel.redraws == 3  # two live drawings of at least 0.5 s, then the final one
+    reported = float(panel.status_text.split(" in ")[1].split(" s")[0])
+    assert reported >= 1.0 + sum(panel.history["epoch_seconds"]) - 0.05
+
+
+def test_panel_figures_keep_one_drawing_per_panel_and_a_percent_axis(labelled):
+    import matplotlib.pyplot as plt
+
+    images, labels, test = labelled
+    panel = widgets.FineTunePanel(images, labels, test, hidden_units=(32, 32, 64), pretrain_epochs=0,
+                                  fine_tune_epochs=2)
+    fig = panel._figure()
+    labels_shown = [tick.get_text() for tick in fig.axes[0].get_yticklabels() if tick.get_text()]
+    assert labels_shown and all(text.endswith("%") and "10^" not in text for text in labels_shown)
+    plt.close(fig)

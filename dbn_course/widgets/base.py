@@ -1,48 +1,37 @@
-"""What every panel shares: figures shown as images, slider styles, and Train/Stop wiring.
+"""What every panel shares: controls as widgets, status and figure as ordinary outputs, Train and Stop.
 
-A panel wires ipywidgets to plain package functions -- models, training loops, plotting
-helpers -- and holds no model logic of its own. Figures are rendered to PNG and shown
-in an ``ipywidgets.Image``: setting its value is safe from the training thread, and
-the picture is replaced in place rather than appended below the panel.
+A panel shows three things, one under the other: its controls (ipywidgets: sliders and
+buttons), a status line, and one figure. Only the controls are widgets. The status line
+and the figure are ordinary notebook outputs -- text and a PNG -- each with a
+``display_id`` that the panel replaces in place as it trains
+(:mod:`dbn_course.notebook_output`). So a notebook that is saved, closed and reopened,
+opened untrusted, converted to HTML or read on GitHub still shows the last figure and
+what it shows, and a live notebook shows each of them once. The controls' own output
+says in words what they were set to, for readers without a kernel.
+
+The status and the figure change together: a new figure is rendered first and then
+both are published at once, and the Train and Stop buttons change with them.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import textwrap
 import threading
+import time
+import uuid
 
 import ipywidgets as widgets
 from IPython.display import display
 
-from .. import live, plotting
+from .. import live, notebook_output, plotting
 
-STYLE = {"description_width": "130px"}
-LAYOUT = widgets.Layout(width="440px")
-
-
-def figure_view(width: str = "auto") -> widgets.Image:
-    """An empty image widget that :func:`show_figure` fills."""
-    return widgets.Image(format="png", layout=widgets.Layout(width=width, max_width="100%"))
-
-
-def show_figure(view: widgets.Image, fig) -> None:
-    """Replace the picture in ``view`` with ``fig`` (which is then closed)."""
-    view.value = plotting.to_png(fig)
-
-
-@contextlib.contextmanager
-def random_state_kept(generator):
-    """Put ``generator``'s state back afterwards.
-
-    A live redraw that samples (fantasies) mid-run would otherwise consume random numbers
-    the training needs, and the model would depend on when the redraws fell: with the
-    state kept, Train in the background gives the model a headless run gives.
-    """
-    saved = generator.state.numpy()
-    try:
-        yield
-    finally:
-        generator.state.assign(saved)
+DESCRIPTION_WIDTH = "160px"
+STYLE = {"description_width": DESCRIPTION_WIDTH}
+SLIDER_WIDTH = "470px"
+LAYOUT = widgets.Layout(width=SLIDER_WIDTH)
+FIGURE_DPI = 80
 
 
 def int_slider(value: int, low: int, high: int, description: str, step: int = 1) -> widgets.IntSlider:
@@ -56,36 +45,165 @@ def rate_slider(value: float, description: str = "learning rate") -> widgets.Flo
                                   readout_format=".4f", continuous_update=False, style=STYLE, layout=LAYOUT)
 
 
-class TrainingPanel:
-    """Train and Stop buttons, a progress bar and a status line around a training function.
+def checkbox(value: bool, description: str) -> widgets.Checkbox:
+    return widgets.Checkbox(value, description=description, indent=True, style=STYLE, layout=LAYOUT)
 
-    Subclasses build their sliders, call :meth:`_training_controls`, and implement
-    ``_train(stop_event)``: build a model from the sliders, train it with ``stop_event``
-    passed to the package's training loop, keep the model on the panel as it goes, and
-    redraw. Pressing Train runs ``_train`` in a background thread (see
-    :mod:`dbn_course.live`), so the notebook stays responsive and Stop works mid-run;
-    :meth:`train` called directly -- as a panel does once when created, and as headless
-    execution needs -- runs it synchronously.
+
+def columns(controls) -> widgets.Box:
+    """Controls in two columns that wrap to one on a narrow screen."""
+    half = (len(controls) + 1) // 2
+    gap = widgets.Layout(margin="0 16px 0 0")
+    return widgets.Box([widgets.VBox(controls[:half], layout=gap), widgets.VBox(controls[half:], layout=gap)],
+                       layout=widgets.Layout(display="flex", flex_flow="row wrap"))
+
+
+@contextlib.contextmanager
+def random_state_kept(generator):
+    """Put ``generator``'s state back afterwards.
+
+    A live drawing that samples (fantasies) mid-run would otherwise consume random numbers
+    the training needs, and the model would depend on when the drawings fell: with the
+    state kept, Train in the background gives the model a headless run gives.
+    """
+    saved = generator.state.numpy()
+    try:
+        yield
+    finally:
+        generator.state.assign(saved)
+
+
+def _readable(control) -> str:
+    """A control's value as its readout shows it ("20%", "on"), or plainly ("0.1", "100")."""
+    value = control.value
+    if "%" in getattr(control, "readout_format", ""):
+        return format(value, control.readout_format)
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def plural(n: int, noun: str) -> str:
+    """"1 epoch", "3 epochs"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def wrap(text: str, width: int = 110) -> str:
+    """A status line broken into lines of at most ``width`` characters (text outputs do not wrap everywhere)."""
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
+class Panel:
+    """Controls, a status line and a figure; the last two kept as ordinary outputs.
+
+    Subclasses set ``self.controls`` (the widgets that describe the run, for the text
+    that stands in for them without a kernel) and ``self.widget`` (the controls' layout),
+    and call :meth:`show` with a status line and/or a figure.
 
     Attributes:
-        redraws: how many times the panel's figures were drawn.
-        live_interval: the least time, in seconds, between two redraws while training.
+        status_text: the status line shown now.
+        figure_png: the figure shown now, as PNG bytes (None before the first drawing).
+        redraws: how many figures were shown.
+    """
+
+    title = "panel"
+
+    def _panel_outputs(self) -> None:
+        ident = uuid.uuid4().hex
+        self._status_id, self._figure_id = f"dbn-course-status-{ident}", f"dbn-course-figure-{ident}"
+        self.status_text = ""
+        self.figure_png: bytes | None = None
+        self.redraws = 0
+        self._displayed = False
+        self._show_lock = threading.Lock()
+
+    def show(self, status: str | None = None, fig=None, *, unless=None) -> None:
+        """Replace the status line and/or the figure; a figure is rendered before either changes.
+
+        ``unless``: a function checked once the figure is rendered; if it returns True
+        the status line is left as it is (a newer one was shown meanwhile).
+        """
+        png = plotting.to_png(fig, dpi=FIGURE_DPI) if fig is not None else None
+        with self._show_lock:
+            if png is not None:
+                self.figure_png = png
+                self.redraws += 1
+                self._publish_figure(update=True)
+            if status is not None and not (unless is not None and unless()):
+                self.status_text = wrap(status)
+                self._publish_status(update=True)
+
+    def _publish_status(self, update: bool) -> None:
+        if update and not self._displayed:
+            return
+        notebook_output.publish({"text/plain": self.status_text}, self._status_id, update=update)
+
+    def _publish_figure(self, update: bool) -> None:
+        if (update and not self._displayed) or self.figure_png is None:
+            return
+        notebook_output.publish({"image/png": base64.b64encode(self.figure_png).decode("ascii"),
+                                 "text/plain": f"<{self.title} figure>"}, self._figure_id, update=update)
+
+    def describe_controls(self) -> str:
+        """The controls' values in words, shown where the widgets cannot be (no kernel)."""
+        settings = ", ".join(f"{control.description} {_readable(control)}" for control in self.controls)
+        return f"{self.title} (interactive in a running notebook): {settings}"
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        bundle = self.widget._repr_mimebundle_()
+        bundle["text/plain"] = self.describe_controls()
+        return bundle
+
+    def _ipython_display_(self):
+        display(self._repr_mimebundle_(), raw=True)
+        self._displayed = True
+        with self._show_lock:
+            self._publish_status(update=False)
+            self._publish_figure(update=False)
+
+
+class TrainingPanel(Panel):
+    """Train and Stop buttons and a progress bar around a training function.
+
+    Subclasses build their sliders, call :meth:`_training_controls`, and implement
+    ``_train(stop_event)`` -- build a model from the sliders, train it with
+    ``stop_event`` passed to the package's training loop, keep it on the panel, and
+    return the final status line -- and ``_figure()``, the figure of the model as it is.
+    During training they call :meth:`_report` with a status line after each epoch.
+
+    Pressing Train runs ``_train`` in a background thread (see :mod:`dbn_course.live`),
+    so the notebook stays responsive and Stop works mid-run; :meth:`train` called
+    directly -- as a panel does once when created, and as headless execution needs --
+    runs it synchronously. One run trains at a time in a kernel: creating a panel, or
+    pressing Train, stops any other panel's run first, and that panel's status says so.
+
+    Attributes:
+        live_interval: the least time, in seconds, between two drawings while training.
+        live_share: the most of the run's wall time that drawing may take (the first
+            drawing of a run waits as if the last run's final drawing had just been made).
+        wall_seconds: the last run's wall time up to its final drawing.
     """
 
     live_interval = 1.0
+    live_share = 0.2
 
     def _training_controls(self) -> None:
-        self.redraws = 0
+        self._panel_outputs()
         self.train_button = widgets.Button(description="Train", button_style="primary", icon="play",
                                            tooltip="retrain with the sliders' values")
         self.stop_button = widgets.Button(description="Stop", button_style="warning", icon="stop", disabled=True,
                                           tooltip="stop training and keep the model trained so far")
         self.progress = widgets.IntProgress(value=0, min=0, max=1, description="progress", style=STYLE)
-        self.status = widgets.Label()
         self.train_button.on_click(lambda _: self.train(background=True))
         self.stop_button.on_click(lambda _: self.stop())
         self.run = live.TrainingRun(on_finish=self._finished)
-        self._live = live.Throttle(self.live_interval)
+        self._live = live.Throttle(self.live_interval, self.live_share)
+        self._drawing_seconds = 0.0  # what the last drawing took: the next run's first drawing waits for it
+        self._final_png: bytes | None = None
+        self._final_status = ""
+        self.wall_seconds = 0.0
+        live.stop_other_runs(self.run, "a new panel was created")
 
     def _button_row(self) -> widgets.HBox:
         return widgets.HBox([self.train_button, self.stop_button, self.progress])
@@ -103,42 +221,76 @@ class TrainingPanel:
         """
         if self.run.running:
             return False
+        live.stop_other_runs(self.run, "another panel started training")
         self.train_button.disabled, self.stop_button.disabled = True, not background
-        self.status.value = "starting..."
-        self._live = live.Throttle(self.live_interval)
-        started = self.run.start(self._train, background=background)
+        self.show(status="starting...")
+        self._live = live.Throttle(self.live_interval, self.live_share, cost=self._drawing_seconds)
+        self._started = time.perf_counter()
+        started = self.run.start(self._work, background=background)
         if not started:  # another run began in between: the buttons are that run's
             self.train_button.disabled, self.stop_button.disabled = True, False
         return started
 
     def stop(self) -> None:
         """Ask the run to stop; the model trained so far stays on the panel and is drawn."""
-        if self.run.running:
-            self.status.value = "stopping..."
+        with self._show_lock:  # the run's last status cannot come between the request and "stopping..."
             self.run.request_stop()
+            if self.run.running:
+                self.stop_button.disabled = True
+                self.status_text = "stopping..."
+                self._publish_status(update=True)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for a background run to finish (for scripts and tests)."""
         return self.run.wait(timeout)
 
+    def elapsed(self) -> float:
+        """Seconds of wall time since Train, drawing included."""
+        return time.perf_counter() - self._started
+
+    def stopped_because(self) -> str:
+        """Why the run stopped early, in words for the status line ("" if the learner pressed Stop)."""
+        reason = self.run.stop_reason
+        return "" if reason in (None, live.STOP_PRESSED) else f" ({reason})"
+
+    def _report(self, status: str, *, draw: bool = True) -> None:
+        """A status line after an epoch, with a fresh figure when one is due (never after Stop)."""
+        stopping = self.run.stop_event.is_set
+        if stopping():
+            return  # "stopping..." stays until the final status: messages never go back in time
+        if draw and self._live_redraw_due():
+            with self._live.drawing():
+                self.show(status=status, fig=self._figure(), unless=stopping)
+            self._drawing_seconds = self._live.cost
+        else:
+            self.show(status=status, unless=stopping)
+
     def _live_redraw_due(self) -> bool:
-        """Whether to redraw now, mid-run: at most once a second, and only from the training thread."""
+        """Whether to draw now, mid-run: only from the training thread, and within the drawing budget."""
         return threading.current_thread() is not threading.main_thread() and self._live.ready()
 
-    def _finished(self, error, stopped) -> None:
-        if error is not None:
-            self.status.value = f"training failed: {error}"
-        self.train_button.disabled, self.stop_button.disabled = False, True
+    def _work(self, stop_event) -> None:
+        status = self._train(stop_event)
+        self.wall_seconds = self.elapsed()
+        self._final_status = status
+        start = time.perf_counter()
+        self._final_png = plotting.to_png(self._figure(), dpi=FIGURE_DPI)
+        self._drawing_seconds = time.perf_counter() - start
 
-    def _train(self, stop_event) -> None:  # pragma: no cover - every panel defines it
+    def _finished(self, error, stopped) -> None:
+        """Publish the final figure, status and buttons together, once the run has ended."""
+        with self._show_lock:
+            if error is not None:
+                self.status_text = wrap(f"training failed: {error}")
+            else:
+                self.figure_png, self.status_text = self._final_png, wrap(self._final_status)
+                self.redraws += 1
+                self._publish_figure(update=True)
+            self._publish_status(update=True)
+            self.train_button.disabled, self.stop_button.disabled = False, True
+
+    def _train(self, stop_event) -> str:  # pragma: no cover - every panel defines it
         raise NotImplementedError
 
-    def _ipython_display_(self):
-        display(self.widget)
-
-
-def describe_end(stopped: bool, done: int, total: int, unit: str) -> str:
-    """The start of a status line: "trained" or "stopped after 3 of 10 epochs"."""
-    if stopped:
-        return f"stopped after {done} of {total} {unit}"
-    return "trained"
+    def _figure(self):  # pragma: no cover - every panel defines it
+        raise NotImplementedError

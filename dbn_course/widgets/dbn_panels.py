@@ -7,7 +7,10 @@ import numpy as np
 
 from .. import classifier, plotting
 from ..dbn import make_dbn
-from .base import STYLE, TrainingPanel, describe_end, figure_view, int_slider, rate_slider, show_figure
+from .base import LAYOUT, STYLE, TrainingPanel, checkbox, columns, int_slider, plural, rate_slider
+
+LAYERS = 3
+SAMPLES = 10
 
 
 def _size_slider(value: int, description: str) -> widgets.IntSlider:
@@ -17,9 +20,12 @@ def _size_slider(value: int, description: str) -> widgets.IntSlider:
 class DBNPanel(TrainingPanel):
     """Build a small labelled DBN from sliders, pretrain it (and fine-tune it by up-down), and generate digits.
 
-    The layers' cost curves are redrawn as they train; when training ends (or is
-    stopped) the first layer's filters and ten digits of the chosen class are drawn.
-    Clamp another class and press Generate to sample again from the same model.
+    The figure shows each layer's reconstruction cost per epoch, the training error of
+    the up-down epochs, the first layer's filters and ten digits generated with the
+    chosen label clamped. It is redrawn as the layers train and during up-down; the
+    status line says which phase runs, and, when a run is stopped early, what that
+    leaves untrained. Clamp another class and press Generate to sample again from the
+    same model.
 
     Args:
         images, labels: training data (uint8 (n, 784) pixels and integer classes).
@@ -29,22 +35,29 @@ class DBNPanel(TrainingPanel):
             starting values.
         up_down_epochs: starting value of the up-down slider (0: pretraining only).
         digit: the class to generate.
+        gibbs_steps: Gibbs steps at the top level for each sample.
         seed: seeds the model, shuffling and samples.
         train_now: train the starting configuration once, right away (synchronously).
 
     Attributes:
-        dbn, histories, up_down_history, test_error_pct: the last model and its record.
-        redraws: how many times the figures were drawn.
+        dbn, histories, up_down_history, test_error_pct: the last model and its record
+            (``test_error_pct`` is None when the top level was never trained).
+        samples: the digits shown, or None.
     """
+
+    title = "DBN panel"
 
     def __init__(self, images, labels, test, hidden_units=(256, 256, 512), cd_steps: int = 1,
                  learning_rate: float = 0.05, epochs: int = 2, up_down_epochs: int = 0, digit: int = 3,
-                 persistent: bool = False, batch_size: int = 100, seed: int = 0, train_now: bool = True):
+                 persistent: bool = False, batch_size: int = 100, gibbs_steps: int = 200, seed: int = 0,
+                 train_now: bool = True):
         images = np.asarray(images)
         self.images, self.labels = images.reshape(len(images), -1), np.asarray(labels)
         self.test = (np.asarray(test[0]).reshape(len(test[0]), -1), np.asarray(test[1]))
         self.seed = seed
-        self.dbn = self.histories = self.up_down_history = self.test_error_pct = None
+        self.dbn = self.histories = self.up_down_history = self.test_error_pct = self.samples = None
+        self._layers: list[dict] = []
+        self._up_down_errors: list[float] = []
         self.hidden_1 = _size_slider(hidden_units[0], "layer 1 units")
         self.hidden_2 = _size_slider(hidden_units[1], "layer 2 units")
         self.top_units = _size_slider(hidden_units[2], "top-level units")
@@ -52,22 +65,22 @@ class DBNPanel(TrainingPanel):
         self.learning_rate = rate_slider(learning_rate)
         self.epochs = int_slider(epochs, 1, 30, "epochs per layer")
         self.batch_size = int_slider(batch_size, 10, 1000, "batch size", step=10)
-        self.persistent = widgets.Checkbox(persistent, description="persistent CD (PCD)", style=STYLE)
+        self.persistent = checkbox(persistent, "persistent CD (PCD)")
         self.up_down_epochs = int_slider(up_down_epochs, 0, 30, "up-down epochs")
+        self.controls = [self.hidden_1, self.hidden_2, self.top_units, self.cd_steps, self.learning_rate,
+                         self.epochs, self.batch_size, self.persistent, self.up_down_epochs]
         self._training_controls()
         self.digit = widgets.IntSlider(digit, min=0, max=9, description="digit to generate", style=STYLE,
-                                       continuous_update=False)
-        self.gibbs_steps = widgets.IntSlider(200, min=10, max=2000, step=10, description="Gibbs steps at top",
-                                             style=STYLE, continuous_update=False)
-        self.generate_button = widgets.Button(description="Generate", icon="pencil")
+                                       layout=LAYOUT, continuous_update=False)
+        self.gibbs_steps = widgets.IntSlider(gibbs_steps, min=10, max=2000, step=10,
+                                             description="Gibbs steps at top", style=STYLE, layout=LAYOUT,
+                                             continuous_update=False)
+        self.generate_button = widgets.Button(description="Generate", icon="pencil",
+                                              tooltip="sample again from the trained model, with this label")
         self.generate_button.on_click(lambda _: self.draw_samples())
-        self.costs_view, self.filters_view, self.samples_view = figure_view(), figure_view(), figure_view()
-        controls = widgets.VBox([self.hidden_1, self.hidden_2, self.top_units, self.cd_steps, self.learning_rate,
-                                 self.epochs, self.batch_size, self.persistent, self.up_down_epochs,
-                                 self._button_row(), self.status])
-        sampling = widgets.VBox([self.digit, self.gibbs_steps, self.generate_button, self.samples_view])
-        self.widget = widgets.VBox([widgets.HBox([controls, self.costs_view]),
-                                    widgets.HBox([self.filters_view, sampling])])
+        self.widget = columns(self.controls)
+        self.widget.children = [*self.widget.children, self._button_row(),
+                                widgets.HBox([widgets.VBox([self.digit, self.gibbs_steps]), self.generate_button])]
         if train_now:
             self.train()
 
@@ -82,64 +95,122 @@ class DBNPanel(TrainingPanel):
             "batch_size": self.batch_size.value,
         }
 
-    def _train(self, stop_event) -> None:
+    def describe_controls(self) -> str:
+        return (f"{super().describe_controls()}; samples of digit {self.digit.value} after "
+                f"{self.gibbs_steps.value} Gibbs steps")
+
+    def _train(self, stop_event) -> str:
         settings, up_down_epochs = self.settings(), self.up_down_epochs.value
-        total = 3 * settings["num_epochs"] + up_down_epochs
-        self.progress.max, self.progress.value = total, 0
+        epochs = settings["num_epochs"]
+        self.progress.max, self.progress.value = LAYERS * epochs + up_down_epochs, 0
         self.generate_button.disabled = True
+        self.dbn = self.up_down_history = self.test_error_pct = self.samples = None
+        self._layers, self._up_down_errors = [], []
         try:
             dbn = make_dbn(seed=self.seed, **settings)
-            layers: dict = {}
+            self.dbn = dbn
 
             def on_layer_epoch(rbm, epoch, history):
-                layers[dbn.rbms.index(rbm)] = history
+                layer = dbn.rbms.index(rbm)
+                self._layers[layer:] = [history]
                 self.progress.value += 1
-                self.status.value = (f"pretraining layer {len(layers)} of 3, epoch {epoch + 1}: cost "
-                                     f"{history['reconstruction_cost'][-1]:.1f}")
-                if self._live_redraw_due():
-                    show_figure(self.costs_view, plotting.plot_layer_costs([layers[i] for i in sorted(layers)]))
+                name = "the top level" if layer == LAYERS - 1 else f"layer {layer + 1}"
+                self._report(f"pretraining {name} ({layer + 1} of {LAYERS}): epoch {epoch + 1} of {epochs}, "
+                             f"reconstruction cost {history['reconstruction_cost'][-1]:.1f}")
 
             def on_up_down_epoch(model, epoch, history):
                 self.progress.value += 1
-                self.status.value = (f"up-down epoch {epoch + 1} of {up_down_epochs}: training error "
-                                     f"{history['train_error_pct'][-1]:.1f}%")
+                self._up_down_errors = list(history["train_error_pct"])
+                self._report(f"up-down epoch {epoch + 1} of {up_down_epochs} (pretraining done): training error "
+                             f"{history['train_error_pct'][-1]:.1f}%")
 
-            self.status.value = "pretraining..."
+            self._report("pretraining layer 1...", draw=False)
             self.histories = dbn.pretrain(self.images, self.labels, progress=False, callbacks=[on_layer_epoch],
                                           stop_event=stop_event)
-            self.up_down_history = None
-            pretrained = len(self.histories) == len(dbn.rbms) and not stop_event.is_set()
+            self._layers = list(self.histories)
+            pretrained = len(self.histories) == LAYERS and not stop_event.is_set()
             if up_down_epochs and pretrained:
                 self.up_down_history = dbn.up_down(self.images, self.labels, num_epochs=up_down_epochs,
                                                    progress=False, callbacks=[on_up_down_epoch], monitor_size=500,
                                                    stop_event=stop_event)
-            self.dbn = dbn
-            self.test_error_pct = dbn.error_pct(*self.test)
-            seconds = sum(sum(h["epoch_seconds"]) for h in self.histories)
-            if self.up_down_history:
-                seconds += sum(self.up_down_history["epoch_seconds"])
-            end = describe_end(stop_event.is_set(), self.progress.value, total, "epochs")
-            self.status.value = (f"{end} in {seconds:.1f} s; the generative model misclassifies "
-                                 f"{self.test_error_pct:.1f}% of {len(self.test[1]):,} test digits")
-            self.redraw()
+            top_trained = len(self.histories) == LAYERS
+            if top_trained:
+                self.test_error_pct = dbn.error_pct(*self.test)
+                self.samples = self._generate()
+            return self._summary(stop_event.is_set(), top_trained, epochs, up_down_epochs)
         finally:
             self.generate_button.disabled = False
 
-    def redraw(self) -> None:
-        """Draw the layers' cost curves, the first layer's filters and fresh samples."""
-        show_figure(self.costs_view, plotting.plot_layer_costs(self.histories))
-        show_figure(self.filters_view, plotting.filter_grid(self.dbn.rbms[0].W.numpy(), n=48, ncols=8,
-                                                            title="layer 1 receptive fields"))
-        self.draw_samples()
-        self.redraws += 1
+    def _summary(self, stopped: bool, top_trained: bool, epochs: int, up_down_epochs: int) -> str:
+        wall = f"{self.elapsed():.1f} s"
+        if not top_trained:
+            layer = len(self.histories)
+            done = len(self.histories[-1]["epoch_seconds"]) if self.histories else 0
+            return (f"stopped after {wall}{self.stopped_because()}, {done} of {epochs} epochs into layer {layer}'s "
+                    "pretraining: the layers above it were never trained, so this DBN cannot classify or generate "
+                    "yet (the figure shows what was trained). Press Train and let pretraining finish.")
+        error = (f"the generative model misclassifies {self.test_error_pct:.1f}% of {len(self.test[1]):,} test "
+                 "digits")
+        ran_up_down = len(self.up_down_history["epoch_seconds"]) if self.up_down_history else 0
+        if stopped and up_down_epochs and ran_up_down < up_down_epochs and self.up_down_history is not None:
+            return (f"stopped after {ran_up_down} of {up_down_epochs} up-down epochs{self.stopped_because()} "
+                    f"({wall}; pretraining finished): {error}")
+        if stopped:
+            top = self.histories[-1]
+            return (f"stopped after {wall}{self.stopped_because()}, in the top level's pretraining "
+                    f"({len(top['epoch_seconds'])} of {epochs} epochs): {error}")
+        plan = f"{plural(epochs, 'epoch')} a layer" + (f", then {plural(up_down_epochs, 'up-down epoch')}"
+                                                        if up_down_epochs else "")
+        summary = f"trained in {wall} ({plan}): {error}."
+        if not up_down_epochs:
+            summary += (f" Pretraining alone leaves the generative weights untrained, so the samples need not look "
+                        f"like {self.digit.value}s: set 'up-down epochs' to 2 or more and press Train to fine-tune "
+                        "them.")
+        return summary
+
+    def _generate(self):
+        images, _ = self.dbn.generate(labels=[self.digit.value] * SAMPLES, gibbs_steps=self.gibbs_steps.value)
+        return images.numpy() if hasattr(images, "numpy") else np.asarray(images)
 
     def draw_samples(self) -> None:
-        """Generate ten digits of the chosen class with the last model."""
-        if self.dbn is None:
+        """Generate ten digits of the chosen class with the last model, and redraw."""
+        if self.dbn is None or self.training or self.histories is None or len(self.histories) < LAYERS:
             return
-        images, _ = self.dbn.generate(labels=[self.digit.value] * 10, gibbs_steps=self.gibbs_steps.value)
-        show_figure(self.samples_view, plotting.image_grid(
-            images, ncols=10, cell_size=0.6, title=f"digits generated with the label {self.digit.value} clamped"))
+        self.samples = self._generate()
+        self.show(fig=self._figure())
+
+    def _figure(self):
+        """Layer costs, up-down training error, the first layer's filters and the samples."""
+        fig = plotting.new_figure(figsize=(9.5, 5.0))
+        grid = fig.add_gridspec(2, 2, left=0.08, right=0.98, bottom=0.04, top=0.94, hspace=0.35, wspace=0.28)
+        costs = fig.add_subplot(grid[0, 0])
+        if self._layers:
+            plotting.plot_layer_costs(self._layers, ax=costs, title="pretraining, layer by layer")
+        else:
+            _note(costs, "no layer has finished an epoch yet")
+        up_down = fig.add_subplot(grid[0, 1])
+        if self._up_down_errors:
+            plotting.plot_error_curves({"500 training images": self._up_down_errors}, ax=up_down,
+                                       title="up-down fine-tuning", xlabel="up-down epoch")
+            up_down.set_ylabel("generative model's error")
+        else:
+            _note(up_down, "no up-down epochs ran\n(set 'up-down epochs' above 0 to fine-tune\n"
+                           "the generative weights after pretraining)")
+        plotting.draw_tiles(fig.add_subplot(grid[1, 0]), plotting.filter_grid_images(self.dbn.rbms[0].W.numpy(), 48),
+                            ncols=12, title="layer 1 receptive fields (first 48)")
+        samples = fig.add_subplot(grid[1, 1])
+        if self.samples is not None:
+            plotting.draw_tiles(samples, self.samples, ncols=5, value_range=(0.0, 1.0),
+                                title=f"{SAMPLES} digits generated with the label {self.digit.value} clamped")
+        else:
+            _note(samples, "no samples: the top level was never trained")
+        return plotting.stamp_source(fig)
+
+
+def _note(ax, text: str) -> None:
+    """An empty panel that says why it is empty."""
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=9, color="0.35", transform=ax.transAxes)
 
 
 class FineTunePanel(TrainingPanel):
@@ -160,6 +231,8 @@ class FineTunePanel(TrainingPanel):
         curves: test error per epoch, ``{"pretrained": [...], "random init": [...]}``.
     """
 
+    title = "fine-tuning panel"
+
     def __init__(self, images, labels, test, hidden_units=(256, 256, 512), cd_steps: int = 1,
                  learning_rate: float = 0.05, pretrain_epochs: int = 2, fine_tune_rate: float = 0.1,
                  fine_tune_epochs: int = 3, batch_size: int = 100, seed: int = 0, train_now: bool = True):
@@ -167,7 +240,7 @@ class FineTunePanel(TrainingPanel):
         self.images, self.labels = images.reshape(len(images), -1), np.asarray(labels)
         self.test = (np.asarray(test[0]).reshape(len(test[0]), -1), np.asarray(test[1]))
         self.seed = seed
-        self.curves: dict | None = None
+        self.curves: dict = {}
         self.hidden_units = _size_slider(hidden_units[0], "layer 1 & 2 units")
         self.top_units = _size_slider(hidden_units[2], "layer 3 units")
         self.cd_steps = int_slider(cd_steps, 1, 25, "CD steps k")
@@ -176,63 +249,69 @@ class FineTunePanel(TrainingPanel):
         self.fine_tune_rate = rate_slider(fine_tune_rate, "backprop rate")
         self.fine_tune_epochs = int_slider(fine_tune_epochs, 1, 30, "backprop epochs")
         self.batch_size = int_slider(batch_size, 10, 1000, "batch size", step=10)
+        self.controls = [self.hidden_units, self.top_units, self.cd_steps, self.learning_rate, self.pretrain_epochs,
+                         self.fine_tune_rate, self.fine_tune_epochs, self.batch_size]
         self._training_controls()
-        self.view = figure_view()
-        controls = widgets.VBox([self.hidden_units, self.top_units, self.cd_steps, self.learning_rate,
-                                 self.pretrain_epochs, self.fine_tune_rate, self.fine_tune_epochs, self.batch_size,
-                                 self._button_row(), self.status])
-        self.widget = widgets.HBox([controls, self.view])
+        self.widget = columns(self.controls)
+        self.widget.children = [*self.widget.children, self._button_row()]
         if train_now:
             self.train()
 
-    def _train(self, stop_event) -> None:
+    def _train(self, stop_event) -> str:
         n_pretrain, n_tune = self.pretrain_epochs.value, self.fine_tune_epochs.value
         batch_size, rate = self.batch_size.value, self.fine_tune_rate.value
-        total = 3 * n_pretrain + (2 if n_pretrain else 1) * n_tune
-        self.progress.max, self.progress.value = total, 0
+        self.progress.max, self.progress.value = LAYERS * n_pretrain + (2 if n_pretrain else 1) * n_tune, 0
         sizes = [self.hidden_units.value, self.hidden_units.value, self.top_units.value]
-        curves = {}
+        curves = self.curves = {}
 
-        def tick(model, epoch, history):
+        def on_layer_epoch(rbm, epoch, history):
             self.progress.value += 1
+            layer = dbn.rbms.index(rbm) + 1
+            self._report(f"pretraining layer {layer} of {LAYERS}: epoch {epoch + 1} of {n_pretrain}", draw=False)
 
-        def on_tune_epoch(name):
+        def on_tune_epoch(name, doing):
             def callback(model, epoch, history):
-                tick(model, epoch, history)
+                self.progress.value += 1
                 curves[name] = list(history["test_error_pct"])
-                if self._live_redraw_due():
-                    self._draw(curves)
+                self._report(f"{doing}: epoch {epoch + 1} of {n_tune}, test error {curves[name][-1]:.1f}%")
             return callback
 
         if n_pretrain:
-            self.status.value = "pretraining..."
+            self._report("pretraining layer 1...", draw=False)
             dbn = make_dbn(sizes, cd_steps=self.cd_steps.value, learning_rate=self.learning_rate.value,
                            num_epochs=n_pretrain, batch_size=batch_size, seed=self.seed)
-            dbn.pretrain(self.images, self.labels, progress=False, callbacks=[tick], stop_event=stop_event)
+            dbn.pretrain(self.images, self.labels, progress=False, callbacks=[on_layer_epoch], stop_event=stop_event)
             if not stop_event.is_set():
                 model = dbn.to_classifier(seed=self.seed)
-                self.status.value = "fine-tuning the pretrained network..."
+                doing = "fine-tuning the pretrained network"
+                self._report(f"{doing}...", draw=False)
                 classifier.fine_tune(model, self.images, self.labels, epochs=n_tune, learning_rate=rate,
                                      batch_size=batch_size, test=self.test, seed=self.seed, progress=False,
-                                     callbacks=[on_tune_epoch("pretrained")], stop_event=stop_event)
+                                     callbacks=[on_tune_epoch("pretrained", doing)], stop_event=stop_event)
         if not stop_event.is_set():
-            self.status.value = "training the same network from random weights..."
+            doing = "training the same network from random weights"
+            self._report(f"{doing}...", draw=False)
             twin = classifier.classifier_network([self.images.shape[1], *sizes], 10, seed=self.seed)
             classifier.fine_tune(twin, self.images, self.labels, epochs=n_tune, learning_rate=rate,
                                  batch_size=batch_size, test=self.test, seed=self.seed, progress=False,
-                                 callbacks=[on_tune_epoch("random init")], stop_event=stop_event)
+                                 callbacks=[on_tune_epoch("random init", doing)], stop_event=stop_event)
         self.curves = {name: errors for name, errors in curves.items() if errors}
-        summary = "; ".join(f"{name}: {errors[-1]:.1f}% test error" for name, errors in self.curves.items())
-        end = describe_end(stop_event.is_set(), self.progress.value, total, "epochs")
-        self.status.value = f"{end}: {summary}" if summary else f"{end}, before any backprop epoch ended"
+        summary = "; ".join(f"{name}: {errors[-1]:.1f}% test error after {plural(len(errors), 'epoch')}"
+                            for name, errors in self.curves.items())
+        wall = f"{self.elapsed():.1f} s"
+        if not stop_event.is_set():
+            return f"trained in {wall}: {summary}"
+        head = f"stopped after {wall}{self.stopped_because()}"
+        return f"{head}: {summary}" if summary else f"{head}, before any backprop epoch ended"
+
+    def _figure(self):
+        """Both networks' test error per backprop epoch."""
+        fig = plotting.new_figure(figsize=(6.5, 3.4))
+        ax = fig.add_subplot()
         if self.curves:
-            self.redraw()
-
-    def _draw(self, curves) -> None:
-        show_figure(self.view, plotting.plot_error_curves(curves, title="test error while fine-tuning",
-                                                          xlabel="backprop epoch"))
-
-    def redraw(self) -> None:
-        """Draw both networks' test error per backprop epoch."""
-        self._draw(self.curves)
-        self.redraws += 1
+            plotting.plot_error_curves(self.curves, ax=ax, title="test error while fine-tuning",
+                                       xlabel="backprop epoch")
+        else:
+            _note(ax, "no backprop epoch has ended yet")
+        fig.tight_layout()
+        return plotting.stamp_source(fig)

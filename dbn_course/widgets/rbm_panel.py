@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-import ipywidgets as widgets
 import numpy as np
 
 from .. import plotting
 from ..rbm import RBM, train_rbm
-from .base import (
-    STYLE,
-    TrainingPanel,
-    describe_end,
-    figure_view,
-    int_slider,
-    random_state_kept,
-    rate_slider,
-    show_figure,
-)
+from .base import TrainingPanel, checkbox, columns, int_slider, plural, random_state_kept, rate_slider
+
+FANTASY_STEPS = 200
 
 
 class RBMPanel(TrainingPanel):
     """Sliders for an RBM's hidden units, CD steps, learning rate, epochs, batch size and PCD, plus live plots.
 
-    While it trains, the cost curve, the filters (columns of W), reconstructions beside
-    the originals and fresh fantasies are redrawn at most once a second; Stop keeps the
-    model trained so far.
+    The figure shows the cost curve, the first 64 filters (columns of W), and eight
+    images beside their reconstructions and eight fantasies (200 Gibbs steps from
+    noise). While the RBM trains it is redrawn about once a second, less often if
+    drawing would take more than a fifth of the time; Stop keeps the model trained so
+    far.
 
     Args:
         images: training images, uint8 of shape (n, 784) (or (n, 28, 28)).
@@ -35,8 +29,9 @@ class RBMPanel(TrainingPanel):
 
     Attributes:
         rbm, history: the model trained last (possibly stopped early) and its history.
-        redraws: how many times the figures were drawn.
     """
+
+    title = "RBM panel"
 
     def __init__(self, images, hidden_units: int = 100, cd_steps: int = 1, learning_rate: float = 0.1,
                  epochs: int = 2, persistent: bool = False, batch_size: int = 100, seed: int = 0,
@@ -51,15 +46,12 @@ class RBMPanel(TrainingPanel):
         self.learning_rate = rate_slider(learning_rate)
         self.epochs = int_slider(epochs, 1, 50, "epochs")
         self.batch_size = int_slider(batch_size, 10, 1000, "batch size", step=10)
-        self.persistent = widgets.Checkbox(persistent, description="persistent CD (PCD)", style=STYLE)
+        self.persistent = checkbox(persistent, "persistent CD (PCD)")
+        self.controls = [self.hidden_units, self.cd_steps, self.learning_rate, self.epochs, self.batch_size,
+                         self.persistent]
         self._training_controls()
-        self.costs_view, self.filters_view, self.samples_view = figure_view(), figure_view(), figure_view()
-        controls = widgets.VBox([self.hidden_units, self.cd_steps, self.learning_rate, self.epochs, self.batch_size,
-                                 self.persistent, self._button_row(), self.status])
-        self.widget = widgets.VBox([
-            widgets.HBox([controls, self.costs_view]),
-            widgets.HBox([self.filters_view, self.samples_view]),
-        ])
+        self.widget = columns(self.controls)
+        self.widget.children = [*self.widget.children, self._button_row()]
         if train_now:
             self.train()
 
@@ -72,7 +64,7 @@ class RBMPanel(TrainingPanel):
             "persistent": self.persistent.value,
         }
 
-    def _train(self, stop_event) -> None:
+    def _train(self, stop_event) -> str:
         epochs, batch_size = self.epochs.value, self.batch_size.value
         self.progress.max, self.progress.value = epochs, 0
         rbm = RBM(seed=self.seed, **self.settings())
@@ -80,30 +72,35 @@ class RBMPanel(TrainingPanel):
         def on_epoch(model, epoch, history):
             self.rbm, self.history = model, history
             self.progress.value = epoch + 1
-            self.status.value = (f"epoch {epoch + 1} of {epochs}: cost {history['reconstruction_cost'][-1]:.1f} "
-                                 "(slider moves apply at the next Train)")
-            if epoch + 1 < epochs and self._live_redraw_due():  # the last epoch's drawing is the final one
+            if epoch + 1 < epochs:  # the last epoch's figure is the final one
                 with random_state_kept(model.sampler):
-                    self.redraw()
+                    self._report(f"epoch {epoch + 1} of {epochs}: reconstruction cost "
+                                 f"{history['reconstruction_cost'][-1]:.1f} nats per image (slider moves apply at "
+                                 "the next Train)")
 
-        history = train_rbm(rbm, self.images, num_epochs=epochs, batch_size=batch_size, seed=self.seed,
-                            progress=False, callbacks=[on_epoch], stop_event=stop_event).history
-        self.rbm, self.history = rbm, history
-        done = len(history["epoch_seconds"])
-        self.status.value = (f"{describe_end(stop_event.is_set(), done, epochs, 'epochs')} in "
-                             f"{sum(history['epoch_seconds']):.1f} s: reconstruction cost "
-                             f"{history['reconstruction_cost'][-1]:.1f} nats per image")
-        self.redraw()
+        self.history = train_rbm(rbm, self.images, num_epochs=epochs, batch_size=batch_size, seed=self.seed,
+                                 progress=False, callbacks=[on_epoch], stop_event=stop_event).history
+        self.rbm = rbm
+        done = len(self.history["epoch_seconds"])
+        head = (f"stopped after {done} of {epochs} epochs{self.stopped_because()}" if stop_event.is_set()
+                else f"trained {plural(epochs, 'epoch')}")
+        return (f"{head} in {self.elapsed():.1f} s: reconstruction cost "
+                f"{self.history['reconstruction_cost'][-1]:.1f} nats per image")
 
-    def redraw(self) -> None:
-        """Draw the cost curve, the filters, and reconstructions and fantasies of the last model."""
+    def _figure(self):
+        """The cost curve, the filters, and reconstructions and fantasies of the last model."""
         rbm = self.rbm
         originals = self.images[:8].astype(np.float32) / 255.0
         reconstructions = rbm.reverse(rbm.forward(originals)).numpy()
-        fantasies = rbm.fantasy_digits(n=8, steps=200).numpy()
-        show_figure(self.costs_view, plotting.plot_costs(self.history))
-        show_figure(self.filters_view, plotting.filter_grid(rbm.W.numpy(), n=min(64, rbm.number_hidden_units),
-                                                            ncols=8))
-        show_figure(self.samples_view, plotting.compare_rows([originals, reconstructions, fantasies],
-                                                             ["data", "reconstruction", "fantasy"], ncols=8))
-        self.redraws += 1
+        fantasies = rbm.fantasy_digits(n=8, steps=FANTASY_STEPS).numpy()
+        fig = plotting.new_figure(figsize=(10.5, 3.0))
+        grid = fig.add_gridspec(1, 3, width_ratios=[1.0, 1.0, 1.35], left=0.07, right=0.99, bottom=0.16,
+                                top=0.9, wspace=0.4)
+        plotting.plot_costs(self.history, ax=fig.add_subplot(grid[0]))
+        n_filters = min(64, rbm.number_hidden_units)
+        plotting.draw_tiles(fig.add_subplot(grid[1]), plotting.filter_grid_images(rbm.W.numpy(), n_filters),
+                            ncols=8, title=f"{n_filters} filters (columns of W)")
+        plotting.draw_tiles(fig.add_subplot(grid[2]), np.concatenate([originals, reconstructions, fantasies]),
+                            ncols=8, row_labels=["data", "reconstruction", "fantasy"], value_range=(0.0, 1.0),
+                            title=f"fantasies after {FANTASY_STEPS} Gibbs steps")
+        return plotting.stamp_source(fig)
