@@ -3,6 +3,7 @@
 Train runs in a background thread, as in a notebook; the tests wait for it to end.
 """
 
+import re
 import threading
 import time
 
@@ -370,3 +371,25 @@ def test_panel_figures_keep_one_drawing_per_panel_and_a_percent_axis(labelled):
     labels_shown = [tick.get_text() for tick in fig.axes[0].get_yticklabels() if tick.get_text()]
     assert labels_shown and all(text.endswith("%") and "10^" not in text for text in labels_shown)
     plt.close(fig)
+
+
+def test_dbn_panel_draws_and_reports_each_phase_on_its_own_count(labelled, monkeypatch):
+    """The figure keeps changing during up-down, and the status counts layer epochs and up-down epochs apart."""
+    images, labels, test = labelled
+    monkeypatch.setattr(widgets.DBNPanel, "live_interval", 0.0)
+    monkeypatch.setattr(widgets.DBNPanel, "live_share", 1.0)
+    panel = widgets.DBNPanel(images, labels, test, hidden_units=(32, 32, 64), epochs=1, up_down_epochs=2,
+                             train_now=False)
+    drawn_with, statuses = [], []
+    original_figure, original_show = widgets.DBNPanel._figure, widgets.DBNPanel.show
+    monkeypatch.setattr(widgets.DBNPanel, "_figure",
+                        lambda self: drawn_with.append(len(self._up_down_errors)) or original_figure(self))
+    monkeypatch.setattr(widgets.DBNPanel, "show",
+                        lambda self, status=None, fig=None, **kw: statuses.append(status) or
+                        original_show(self, status, fig, **kw))
+    press_train(panel)
+    assert 1 in drawn_with, "no drawing during up-down"
+    shown = [status for status in statuses if status]
+    assert any(s.startswith("pretraining the top level (3 of 3): epoch 1 of 1") for s in shown), shown
+    assert any(s.startswith("up-down epoch 1 of 2 (pretraining done)") for s in shown), shown
+    assert not any(re.search(r"\d+ of 5 epochs", s) for s in shown), "one count for two phases"

@@ -6,7 +6,9 @@ builds a fresh model from the sliders' values and trains it in a background thre
 (:mod:`dbn_course.live`), redrawing the figures as it goes, so the notebook stays
 responsive and *Stop* ends the run with the model trained so far. Run headless (nbval,
 papermill), a panel trains its default configuration once, synchronously, when it is
-created, so the notebook's output shows a real result.
+created, so the notebook's output shows a real result. Only the controls are widgets: a
+panel's status line and figure are ordinary outputs it replaces in place
+(:mod:`dbn_course.widgets.base`), which a saved notebook keeps.
 
 - :class:`RBMPanel` -- the RBM chapter.
 - :class:`HopfieldPanel`, :class:`BoltzmannPanel` -- the Hopfield and Boltzmann chapter.

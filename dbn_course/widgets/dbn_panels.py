@@ -144,7 +144,7 @@ class DBNPanel(TrainingPanel):
     def _summary(self, stopped: bool, top_trained: bool, epochs: int, up_down_epochs: int) -> str:
         wall = f"{self.elapsed():.1f} s"
         if not top_trained:
-            layer = len(self.histories)
+            layer = max(len(self.histories), 1)
             done = len(self.histories[-1]["epoch_seconds"]) if self.histories else 0
             return (f"stopped after {wall}{self.stopped_because()}, {done} of {epochs} epochs into layer {layer}'s "
                     "pretraining: the layers above it were never trained, so this DBN cannot classify or generate "
