@@ -390,10 +390,13 @@ def rbm_learner_steps(page, panel, shot):
     assert answered_at < 50, "the cell waited for training to end"
     panel.scroll_into_view_if_needed()
     sync_api.expect(status).to_have_text(re.compile(r"epoch \d+ of 50"))  # and training goes on
-    # The figure is redrawn while it trains.
-    page.wait_for_function("([img, src]) => img.getAttribute('src') !== src",
-                           arg=[figure_of(panel).element_handle(), first_figure], timeout=60_000)
+    # The figure is redrawn while it trains (each drawing replaces the image element: ask afresh).
+    deadline = time.monotonic() + 60
+    while figure_of(panel).get_attribute("src") == first_figure:
+        assert time.monotonic() < deadline, "the figure was not redrawn"
+        time.sleep(0.1)
     shot("training-live")
-    panel.locator("button", has_text="Stop").click()
-    sync_api.expect(status).to_have_text(re.compile(r"stopped after \d+ of 50 epochs"), timeout=60_000)
-    sync_api.expect(panel.locator("button", has_text="Train")).to_be_enabled()
+    if RUNNING.match(status.inner_text()):  # (on a fast machine the run may be over; Stop is tested next)
+        panel.locator("button", has_text="Stop").click()
+        sync_api.expect(status).to_have_text(re.compile(r"stopped after \d+ of 50 epochs"), timeout=60_000)
+    sync_api.expect(panel.locator("button", has_text="Train")).to_be_enabled(timeout=60_000)
