@@ -38,13 +38,3 @@ def publish(data: dict, display_id: str, *, update: bool, metadata: dict | None 
 
     with _lock:  # one message at a time, so two threads' updates never interleave their parts
         publish_display_data(data, metadata=metadata or {}, transient={"display_id": display_id}, update=update)
-
-
-class Discard:
-    """A file that drops what is written to it (tqdm's own output, replaced by :func:`publish`)."""
-
-    def write(self, text: str) -> int:
-        return len(text)
-
-    def flush(self) -> None:
-        pass

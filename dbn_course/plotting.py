@@ -171,10 +171,15 @@ def filter_grid_images(weights, n: int = 100) -> np.ndarray:
     weights = np.asarray(weights, dtype=np.float32)
     if weights.ndim != 2 or weights.shape[0] != data.NUM_PIXELS:
         raise ValueError(f"expected weights of shape (784, hidden units), got {weights.shape}")
-    columns = weights[:, : min(n, weights.shape[1])].T
-    low = columns.min(axis=1, keepdims=True)
-    high = columns.max(axis=1, keepdims=True)
-    return (columns - low) / np.maximum(high - low, 1e-12)
+    return _scale_each(weights[:, : min(n, weights.shape[1])].T)
+
+
+def _scale_each(images: np.ndarray) -> np.ndarray:
+    """Each image (the first axis) scaled to [0, 1] on its own grey scale."""
+    axes = tuple(range(1, images.ndim))
+    low = images.min(axis=axes, keepdims=True)
+    high = images.max(axis=axes, keepdims=True)
+    return (images - low) / np.maximum(high - low, 1e-12)
 
 
 def compare_rows(rows, row_labels, ncols: int | None = None, title: str | None = None):
@@ -341,11 +346,10 @@ def tile(images, ncols: int, pad: int = 2, value_range: tuple[float, float] | No
     ncols = max(1, min(check_int("ncols", ncols), n))
     nrows = math.ceil(n / ncols)
     if value_range is None:
-        low = images.min(axis=(1, 2), keepdims=True)
-        high = images.max(axis=(1, 2), keepdims=True)
+        scaled = _scale_each(images)
     else:
         low, high = value_range
-    scaled = np.clip((images - low) / np.maximum(high - low, 1e-12), 0.0, 1.0)
+        scaled = np.clip((images - low) / max(high - low, 1e-12), 0.0, 1.0)
     out = np.ones((nrows * (height + pad) - pad, ncols * (width + pad) - pad), dtype=np.float32)
     for index, image in enumerate(scaled):
         top, left = (index // ncols) * (height + pad), (index % ncols) * (width + pad)

@@ -19,6 +19,16 @@ from tqdm.std import tqdm as _text_tqdm
 from . import notebook_output
 
 
+class _Discard:
+    """A file that drops what tqdm writes to it: the bar is published as an output instead."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
 class NotebookTextBar(_text_tqdm):
     """tqdm's text bar, shown as one notebook output that every refresh updates in place."""
 
@@ -40,6 +50,6 @@ def progress_bar(*, total=None, desc=None, unit="it", disable=False):
     if disable:
         return _text_tqdm(total=total, desc=desc, unit=unit, disable=True)
     if notebook_output.in_kernel():
-        return NotebookTextBar(total=total, desc=desc, unit=unit, file=notebook_output.Discard(),
+        return NotebookTextBar(total=total, desc=desc, unit=unit, file=_Discard(),
                                mininterval=0.25, ascii=False, dynamic_ncols=False, ncols=100)
     return _text_tqdm(total=total, desc=desc, unit=unit)

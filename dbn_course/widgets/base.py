@@ -198,8 +198,7 @@ class TrainingPanel(Panel):
         self.train_button.on_click(lambda _: self.train(background=True))
         self.stop_button.on_click(lambda _: self.stop())
         self.run = live.TrainingRun(on_finish=self._finished)
-        self._live = live.Throttle(self.live_interval, self.live_share)
-        self._drawing_seconds = 0.0  # what the last drawing took: the next run's first drawing waits for it
+        self._live = live.Throttle(self.live_interval, self.live_share)  # its cost carries into the next run
         self._final_png: bytes | None = None
         self._final_status = ""
         self.wall_seconds = 0.0
@@ -224,7 +223,7 @@ class TrainingPanel(Panel):
         live.stop_other_runs(self.run, "another panel started training")
         self.train_button.disabled, self.stop_button.disabled = True, not background
         self.show(status="starting...")
-        self._live = live.Throttle(self.live_interval, self.live_share, cost=self._drawing_seconds)
+        self._live = live.Throttle(self.live_interval, self.live_share, cost=self._live.cost)
         self._started = time.perf_counter()
         started = self.run.start(self._work, background=background)
         if not started:  # another run began in between: the buttons are that run's
@@ -261,7 +260,6 @@ class TrainingPanel(Panel):
         if draw and self._live_redraw_due():
             with self._live.drawing():
                 self.show(status=status, fig=self._figure(), unless=stopping)
-            self._drawing_seconds = self._live.cost
         else:
             self.show(status=status, unless=stopping)
 
@@ -273,9 +271,8 @@ class TrainingPanel(Panel):
         status = self._train(stop_event)
         self.wall_seconds = self.elapsed()
         self._final_status = status
-        start = time.perf_counter()
-        self._final_png = plotting.to_png(self._figure(), dpi=FIGURE_DPI)
-        self._drawing_seconds = time.perf_counter() - start
+        with self._live.drawing():  # timed too: the next run's first drawing waits on it
+            self._final_png = plotting.to_png(self._figure(), dpi=FIGURE_DPI)
 
     def _finished(self, error, stopped) -> None:
         """Publish the final figure, status and buttons together, once the run has ended."""

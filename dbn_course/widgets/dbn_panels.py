@@ -170,7 +170,7 @@ class DBNPanel(TrainingPanel):
 
     def _generate(self):
         images, _ = self.dbn.generate(labels=[self.digit.value] * SAMPLES, gibbs_steps=self.gibbs_steps.value)
-        return images.numpy() if hasattr(images, "numpy") else np.asarray(images)
+        return images
 
     def draw_samples(self) -> None:
         """Generate ten digits of the chosen class with the last model, and redraw."""
