@@ -97,6 +97,24 @@ def fine_tune(model: keras.Model, images, labels, *, epochs: int = 5, learning_r
               stop_event=None) -> dict:
     """Train a classifier by backpropagation, measuring the test error after every epoch.
 
+    :func:`fine_tuning_engine` with the same arguments, run to the end; see it for the
+    arguments, the history it returns and the errors it raises.
+    """
+    return fine_tuning_engine(model, images, labels, epochs=epochs, learning_rate=learning_rate, momentum=momentum,
+                              optimizer=optimizer, batch_size=batch_size, schedule=schedule, test=test,
+                              test_every=test_every, seed=seed, progress=progress, callbacks=callbacks,
+                              stop_event=stop_event).run()
+
+
+def fine_tuning_engine(model: keras.Model, images, labels, *, epochs: int = 5, learning_rate: float = 0.1,
+                       momentum: float = 0.9, optimizer: str = "sgd", batch_size: int = 100, schedule=None,
+                       test=None, test_every: int = 1, seed: int | None = 0, progress: bool = True, callbacks=(),
+                       stop_event=None) -> training.Engine:
+    """The training engine that fine-tunes a classifier by backpropagation, compiled and ready to run.
+
+    :func:`fine_tune` runs it at once; :func:`~dbn_course.training.run_in_turn` runs
+    several side by side, an epoch of each in turn (the fine-tuning panel's comparison).
+
     Each epoch is one call of Keras' ``fit`` on a fresh shuffle of the examples; an
     adapter callback hands the blocks of minibatches, the learning rate, Stop and the
     epoch's end to the training engine (:mod:`dbn_course.training`), so the callbacks,
@@ -125,7 +143,8 @@ def fine_tune(model: keras.Model, images, labels, *, epochs: int = 5, learning_r
             block of minibatches and the part-epoch is the history's last entry.
 
     Returns:
-        The history, in the engine's format: ``loss`` (the epoch's mean training loss),
+        A :class:`~dbn_course.training.Engine` whose ``run()`` trains and returns the
+        history, in the engine's format: ``loss`` (the epoch's mean training loss),
         ``test_error_pct`` (with ``test``), ``epoch_seconds``, ``learning_rate``,
         ``stopped_early``, ``stop_reason``.
 
@@ -169,7 +188,7 @@ def fine_tune(model: keras.Model, images, labels, *, epochs: int = 5, learning_r
         guard=FiniteGuard(model.trainable_weights, "the classifier",
                           f"Lower the learning rate (now {learning_rate:g})."),
         schedule=schedule or training.constant(learning_rate), callbacks=callbacks, stop_event=stop_event,
-        progress=progress, description=f"backprop ({optimizer})").run()
+        progress=progress, description=f"backprop ({optimizer})")
 
 
 class _BlockCounter(keras.callbacks.Callback):

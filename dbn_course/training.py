@@ -50,7 +50,7 @@ from .progress import progress_bar
 from .validation import check_int
 
 __all__ = ["BLOCK_BATCHES", "Engine", "Schedule", "block_order", "constant", "cosine_decay", "join_histories",
-           "linear_decay", "new_history"]
+           "linear_decay", "new_history", "run_in_turn"]
 
 BLOCK_BATCHES = 20
 """Minibatches per compiled call, for every trainer: Stop takes effect within one block.
@@ -225,17 +225,28 @@ class Engine:
 
     def run(self) -> dict:
         """Train for ``num_epochs`` epochs at most; return the history."""
+        for _ in self.epochs():
+            pass
+        return self.history
+
+    def epochs(self):
+        """Train one epoch at a time: a generator that yields each epoch's index once it is recorded.
+
+        :meth:`run` exhausts it; :func:`run_in_turn` interleaves several. It ends when
+        training does (the last epoch, a callback, the tolerance or Stop).
+        """
         total = self.batches_per_epoch * self.num_epochs if self.batches_per_epoch and self.num_epochs else None
         epochs = range(self.num_epochs) if self.num_epochs is not None else itertools.count()
         with progress_bar(total=total, disable=not self.progress, desc=self.description, unit="batch") as bar:
             self._bar = bar
             try:
                 for epoch in epochs:
-                    if self._epoch(epoch):
-                        break
+                    ended = self._epoch(epoch)
+                    yield epoch
+                    if ended:
+                        return
             finally:
                 self._bar = None
-        return self.history
 
     def _epoch(self, epoch: int) -> bool:
         """Run and record epoch ``epoch``; return True when training ends here."""
@@ -275,6 +286,20 @@ class Engine:
             history["stop_reason"] = reason if history["stopped_early"] else None
             return True
         return False
+
+
+def run_in_turn(engines) -> list[dict]:
+    """Run engines epoch by epoch in turn -- epoch 1 of each, then epoch 2 of each, ... -- and return their histories.
+
+    Their histories grow together, so a comparison (a pretrained network beside the same
+    network from random weights) can be watched as it forms instead of one curve after the
+    other. An engine whose training ends drops out; the others go on.
+    """
+    engines = list(engines)
+    running = [engine.epochs() for engine in engines]
+    while running:
+        running = [steps for steps in running if next(steps, None) is not None]
+    return [engine.history for engine in engines]
 
 
 def _readable(name: str) -> str:

@@ -1,4 +1,4 @@
-"""A learner in a real browser: JupyterLab, headless Chromium, every chapter with a panel (02-06).
+"""A learner in a real browser: JupyterLab, headless Chromium, every chapter with a panel (02-07).
 
 The tests copy the chapter notebooks into a temporary folder (so autosave never touches
 the committed ones), serve that folder with JupyterLab on localhost, and drive Debian's
@@ -9,11 +9,14 @@ learner's session:
   last status and figure as ordinary outputs and its controls as words;
 * Run All; the panel's figure is shown at its own aspect ratio and no larger than drawn
   (never stretched or blurred), and no control's label is cut off;
-* the training panels (03-06): Train for a long run; Stop; the status never goes back
-  to an epoch's message after "stopping...", and the figure, the status and the Train
-  button change together at the end; re-running the panel's cell while it trains stops
-  the old run; the RBM chapter also moves a slider with the keyboard, runs another cell
-  while the panel trains and watches the figure redraw;
+* the training panels (03-06) and the annealing panel (07): Train (Run) for a long run;
+  Stop; the status never goes back to an epoch's message after "stopping...", and the
+  figure, the status and the Train button change together at the end; re-running the
+  panel's cell while it trains stops the old run; the RBM chapter also moves a slider
+  with the keyboard, runs another cell while the panel trains and watches the figure
+  redraw;
+* the controls each chapter's lesson needs are there: the up-down rate and top-level k
+  (05), the optimiser and dropout (06), the temperatures, runs and chains (07);
 * save, shut the kernel down, reopen: the status and the figure are still there.
 
 Screenshots of each step are saved under the test's temporary folder, whose path is
@@ -50,17 +53,23 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--
                  "--disable-component-update", "--disable-sync"]
 SLOW_MS = 240_000  # a cold kernel start and a notebook's run on a shared 2-core machine
 
-# Each panel notebook: its file, what its status line says when done, and (for the training
-# panels) the slider that asks for a long run and the value to type into it.
+# Each panel notebook: its file, what its status line says when done, (for the training
+# panels) the slider that asks for a long run and the value to type into it, and the
+# controls the chapter's lesson turns, by their descriptions.
 CHAPTERS = {
-    "02": ("02_hopfield_boltzmann.ipynb", r"recalled exactly|total-variation distance", None),
-    "03": ("03_rbm.ipynb", r"^trained \d+ epochs? in", ("epochs", "50")),
-    "04": ("04_dbn_pretraining.ipynb", r"^trained in [\s\S]*test digits", ("epochs per layer", "30")),
-    "05": ("05_dbn_generation.ipynb", r"^trained in [\s\S]*test digits", ("up-down epochs", "30")),
-    "06": ("06_dbn_classifier.ipynb", r"^trained in [\s\S]*test error", ("backprop epochs", "30")),
+    "02": ("02_hopfield_boltzmann.ipynb", r"recalled exactly|total-variation distance", None, ()),
+    "03": ("03_rbm.ipynb", r"^trained \d+ epochs? in", ("epochs", "50"), ("hidden units", "CD steps k")),
+    "04": ("04_dbn_pretraining.ipynb", r"^trained in [\s\S]*test digits", ("epochs per layer", "30"), ()),
+    "05": ("05_dbn_generation.ipynb", r"^trained in [\s\S]*test digits", ("up-down epochs", "30"),
+           ("up-down rate", "up-down CD steps k", "Gibbs steps at top")),
+    "06": ("06_dbn_classifier.ipynb", r"^trained in [\s\S]*test error", ("backprop epochs", "30"),
+           ("optimiser", "dropout", "backprop rate")),
+    "07": ("07_measuring.ipynb", r"^annealed \d+ schedules", ("AIS runs", "1000"),
+           ("temperatures up to", "AIS runs", "RAISE chains per image")),
 }
-RUNNING = re.compile(r"epoch \d+ of \d+")
-ENDED = re.compile(r"^(trained|stopped after)")
+RUNNING = re.compile(r"(epoch|schedule) \d+ of \d+")
+ENDED = re.compile(r"^(trained|annealed|stopped after)")
+RUN_BUTTON = re.compile(r"^\s*(Train|Run)\s*$")
 
 
 def chromium_binary() -> str | None:
@@ -95,7 +104,7 @@ def chromium():
 def lab(chromium, tmp_path_factory):
     """JupyterLab serving copies of the panel notebooks from a temporary folder; yields (url, folder)."""
     root = tmp_path_factory.mktemp("lab")
-    for notebook, _, _ in CHAPTERS.values():
+    for notebook, *_ in CHAPTERS.values():
         shutil.copy(ROOT / "notebooks" / notebook, root / notebook)
     settings = root / "lab-settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
@@ -194,7 +203,7 @@ def run_all(page):
 def panel_cells(page):
     """The code cells that create a panel."""
     return page.locator(".jp-CodeCell").filter(
-        has=page.locator(".jp-InputArea", has_text=re.compile(r"\b(RBM|DBN|FineTune|Hopfield|Boltzmann)Panel\(")))
+        has=page.locator(".jp-InputArea", has_text=re.compile(r"\b(RBM|DBN|FineTune|Hopfield|Boltzmann|AIS)Panel\(")))
 
 
 def status_of(cell):
@@ -245,7 +254,7 @@ def watch(page, cell, seconds, until):
     """Poll the status, the figure and the Train button every 50 ms until ``until(status)`` or ``seconds``."""
     samples = []
     deadline = time.monotonic() + seconds
-    train = cell.locator("button", has_text="Train")
+    train = cell.locator("button", has_text=RUN_BUTTON)
     while time.monotonic() < deadline:
         status = status_of(cell).inner_text()
         samples.append((time.monotonic(), status, figure_of(cell).get_attribute("src"), train.is_enabled()))
@@ -258,7 +267,7 @@ def watch(page, cell, seconds, until):
 def train_then_stop(page, cell, slider, value, shot):
     """Train for a long run, Stop it, and check what the learner sees, in order."""
     type_into_slider(cell, slider, value, page)
-    cell.locator("button", has_text="Train").click()
+    cell.locator("button", has_text=RUN_BUTTON).click()
     sync_api.expect(status_of(cell)).to_have_text(RUNNING, timeout=SLOW_MS)
     stop = cell.locator("button", has_text="Stop")
     sync_api.expect(stop).to_be_enabled()
@@ -276,7 +285,7 @@ def train_then_stop(page, cell, slider, value, shot):
     # the figure, the status and Train change together: the final figure is in place when the
     # final status appears, and Train is enabled at once (within two seconds, for a loaded machine)
     assert samples[-1][2] != before_stop, "the final status came before the final figure"
-    sync_api.expect(cell.locator("button", has_text="Train")).to_be_enabled(timeout=2_000)
+    sync_api.expect(cell.locator("button", has_text=RUN_BUTTON)).to_be_enabled(timeout=2_000)
     sync_api.expect(stop).to_be_disabled()
     shot("stopped")
     return statuses[-1]
@@ -285,7 +294,7 @@ def train_then_stop(page, cell, slider, value, shot):
 def rerun_while_training(page, cell, slider, value):
     """Re-run the panel's cell during a long run: the old run stops, one panel trains at a time."""
     type_into_slider(cell, slider, value, page)
-    cell.locator("button", has_text="Train").click()
+    cell.locator("button", has_text=RUN_BUTTON).click()
     sync_api.expect(status_of(cell)).to_have_text(RUNNING, timeout=SLOW_MS)
     prompt = cell.locator(".jp-InputPrompt")
     before = prompt.inner_text()
@@ -317,7 +326,7 @@ def save_close_reopen(page, url, notebook, lab_root):
 @pytest.mark.parametrize("chapter", sorted(CHAPTERS))
 def test_a_learner_uses_the_panels_of_chapter(chapter, lab, page, tmp_path):
     url, root = lab
-    notebook, done, long_run = CHAPTERS[chapter]
+    notebook, done, long_run, lesson_controls = CHAPTERS[chapter]
     shots = tmp_path / "screenshots"
     shots.mkdir()
     print(f"screenshots in {shots}")
@@ -342,6 +351,8 @@ def test_a_learner_uses_the_panels_of_chapter(chapter, lab, page, tmp_path):
         cell.scroll_into_view_if_needed()
         check_reads_well_without_a_kernel(cell, done)
         check_layout(cell)
+    for description in lesson_controls:  # drawn, and not cut off (check_layout)
+        sync_api.expect(cells.last.locator(".widget-label", has_text=description).first).to_be_visible()
     shot("ran")
 
     if long_run is not None:
@@ -374,7 +385,7 @@ def rbm_learner_steps(page, panel, shot):
     type_into_slider(panel, "epochs", "50", page)
     first_figure = figure_of(panel).get_attribute("src")
 
-    panel.locator("button", has_text="Train").click()
+    panel.locator("button", has_text=RUN_BUTTON).click()
     status = status_of(panel)
     sync_api.expect(status).to_have_text(re.compile(r"epoch \d+ of 50"), timeout=SLOW_MS)
     # The kernel answers while the panel trains: run a new cell at the end of the notebook.
@@ -399,4 +410,4 @@ def rbm_learner_steps(page, panel, shot):
     if RUNNING.match(status.inner_text()):  # (on a fast machine the run may be over; Stop is tested next)
         panel.locator("button", has_text="Stop").click()
         sync_api.expect(status).to_have_text(re.compile(r"stopped after \d+ of 50 epochs"), timeout=60_000)
-    sync_api.expect(panel.locator("button", has_text="Train")).to_be_enabled(timeout=60_000)
+    sync_api.expect(panel.locator("button", has_text=RUN_BUTTON)).to_be_enabled(timeout=60_000)

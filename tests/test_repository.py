@@ -118,7 +118,7 @@ def test_index_links_every_chapter():
             assert f"]({path.name})" in index, f"00_index.ipynb does not link {path.name}"
 
 
-PANEL = re.compile(r"^\s*(?:panel = )?(?:RBM|DBN|FineTune|Hopfield|Boltzmann)Panel\(", re.M)
+PANEL = re.compile(r"^\s*(?:panel = )?(?:RBM|DBN|FineTune|Hopfield|Boltzmann|AIS)Panel\(", re.M)
 WIDGET = "application/vnd.jupyter.widget-view+json"
 
 

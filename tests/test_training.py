@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from dbn_course import data, training
-from dbn_course.classifier import classifier_network, fine_tune
+from dbn_course.classifier import classifier_network, fine_tune, fine_tuning_engine
 from dbn_course.dbn import load_dbn, make_dbn
 from dbn_course.rbm import RBM, load_rbm, train_rbm
 
@@ -193,3 +193,29 @@ def test_training_frees_its_engine_and_data_at_once(name, digits):
     finally:
         gc.enable()
     assert alive == []
+
+
+def test_engines_run_in_turn_epoch_by_epoch_until_each_ends(digits):
+    """run_in_turn: epoch 1 of each, then epoch 2 of each; an engine that ends drops out, the others go on."""
+    images, labels = digits
+    order = []
+
+    def engine(name, epochs):
+        network = classifier_network([784, 8], 10, seed=0)
+        return fine_tuning_engine(network, images, labels, epochs=epochs, batch_size=100, progress=False,
+                                  callbacks=[lambda model, epoch, history: order.append((name, epoch))])
+
+    histories = training.run_in_turn([engine("short", 2), engine("long", 3)])
+    assert order == [("short", 0), ("long", 0), ("short", 1), ("long", 1), ("long", 2)]
+    assert [len(history["loss"]) for history in histories] == [2, 3]
+    assert not any(history["stopped_early"] for history in histories)
+
+
+def test_an_engine_stepped_by_epochs_gives_the_history_of_run(digits):
+    """Epoch by epoch or all at once, the same seeds train the same network."""
+    images, labels = digits
+    stepped, ran = (fine_tuning_engine(classifier_network([784, 8], 10, seed=0), images, labels, epochs=2,
+                                       batch_size=100, seed=1, progress=False) for _ in range(2))
+    assert list(stepped.epochs()) == [0, 1]
+    history = ran.run()
+    assert stepped.history["loss"] == pytest.approx(history["loss"])

@@ -393,3 +393,133 @@ def test_dbn_panel_draws_and_reports_each_phase_on_its_own_count(labelled, monke
     assert any(s.startswith("pretraining the top level (3 of 3): epoch 1 of 1") for s in shown), shown
     assert any(s.startswith("up-down epoch 1 of 2 (pretraining done)") for s in shown), shown
     assert not any(re.search(r"\d+ of 5 epochs", s) for s in shown), "one count for two phases"
+
+
+def test_dbn_panel_up_down_controls_reach_up_down(labelled, monkeypatch):
+    """The up-down rate and the top level's CD steps k are the learner's, not fixed at 0.01 and 3."""
+    from dbn_course.dbn import DBN
+
+    images, labels, test = labelled
+    called = []
+    original = DBN.up_down
+    monkeypatch.setattr(DBN, "up_down", lambda self, *args, **kw: called.append(kw) or original(self, *args, **kw))
+    panel = widgets.DBNPanel(images, labels, test, hidden_units=(32, 32, 64), epochs=1, train_now=False)
+    assert [c.description for c in panel.controls[-3:]] == ["up-down epochs", "up-down rate", "up-down CD steps k"]
+    panel.up_down_epochs.value, panel.up_down_rate.value, panel.up_down_steps.value = 2, 0.03, 5
+    press_train(panel)
+    assert len(called) == 1
+    assert (called[0]["num_epochs"], called[0]["top_gibbs_steps"]) == (2, 5)
+    assert called[0]["learning_rate"] == pytest.approx(0.03)
+    assert panel.up_down_history["learning_rate"] == pytest.approx([0.03, 0.03])
+    assert "2 up-down epochs at rate 0.03 with CD-5 at the top" in panel.status_text
+    assert "up-down rate 0.03, up-down CD steps k 5" in panel.describe_controls()
+
+
+def test_fine_tune_panel_gives_both_networks_the_chosen_optimiser_and_dropout(labelled):
+    import keras
+
+    images, labels, test = labelled
+    panel = widgets.FineTunePanel(images, labels, test, hidden_units=(32, 32, 64), pretrain_epochs=1,
+                                  fine_tune_epochs=1, train_now=False)
+    assert panel.fine_tune_rate.value == pytest.approx(0.1)
+    panel.optimizer.value = "adam"  # choosing Adam sets its usual rate
+    assert panel.fine_tune_rate.value == pytest.approx(0.001)
+    panel.fine_tune_rate.value = 0.002
+    panel.dropout.value = 0.3
+    press_train(panel)
+    assert set(panel.networks) == {"pretrained", "random init"}
+    for network in panel.networks.values():
+        assert isinstance(network.optimizer, keras.optimizers.Adam)
+        assert float(network.optimizer.learning_rate) == pytest.approx(0.002)
+        assert [layer.rate for layer in network.layers if isinstance(layer, keras.layers.Dropout)] == \
+            pytest.approx([0.3] * 3)
+    assert "Adam, rate 0.002, dropout 0.3" in panel.status_text
+    assert "optimiser Adam, backprop rate 0.002, dropout 0.3" in panel.describe_controls()
+    panel.optimizer.value = "sgd"
+    assert panel.fine_tune_rate.value == pytest.approx(0.1)
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        widgets.FineTunePanel(images, labels, test, optimizer="rmsprop", train_now=False)
+
+
+def test_fine_tune_panel_grows_both_curves_side_by_side(labelled, monkeypatch):
+    """The comparison forms live: an epoch of each network in turn, never one whole curve and then the other."""
+    images, labels, test = labelled
+    lengths = []
+    original = widgets.FineTunePanel._report
+
+    def spy(self, status, **kw):
+        lengths.append(tuple(len(self.curves.get(name, [])) for name in ("pretrained", "random init")))
+        return original(self, status, **kw)
+
+    monkeypatch.setattr(widgets.FineTunePanel, "_report", spy)
+    panel = widgets.FineTunePanel(images, labels, test, hidden_units=(32, 32, 64), pretrain_epochs=1,
+                                  fine_tune_epochs=3)
+    grown = [pair for pair in dict.fromkeys(lengths) if pair != (0, 0)]
+    assert grown == [(1, 0), (1, 1), (2, 1), (2, 2), (3, 2), (3, 3)]
+    assert panel.status_text.startswith("trained in") and "head start cost" in panel.status_text
+
+
+@pytest.fixture(scope="module")
+def small_rbm():
+    """An RBM small enough to enumerate, with data of its own size."""
+    from dbn_course.rbm import RBM
+
+    rng = np.random.default_rng(0)
+    rbm = RBM(6, seed=0)
+    rbm.build((None, 12))
+    rbm.W.assign(rng.normal(0, 1.0, (12, 6)).astype(np.float32))
+    rbm.b.assign(rng.normal(0, 0.5, 12).astype(np.float32))
+    images = (rng.random((8, 12)) < 0.4).astype(np.float32)
+    base = np.log(0.4 / 0.6) * np.ones(12, np.float32)
+    return rbm, base, images
+
+
+def test_ais_panel_anneals_every_schedule_up_to_the_slider_against_the_exact_answer(small_rbm, monkeypatch):
+    from dbn_course import evaluation
+
+    rbm, base, images = small_rbm
+    runs_used = []
+    original = evaluation.ais_log_partition
+    monkeypatch.setattr(evaluation, "ais_log_partition",
+                        lambda *a, **kw: runs_used.append(kw["n_runs"]) or original(*a, **kw))
+    panel = widgets.AISPanel(rbm, base, images, temperatures=300, runs=50, chains=2)
+    assert panel.train_button.description == "Run"
+    assert panel.exact_log_z == pytest.approx(evaluation.log_partition_exact(rbm))
+    assert panel.exact_log_likelihood == pytest.approx(evaluation.log_likelihood_exact(rbm, images).mean())
+    assert [e["n_betas"] for e in panel.estimates] == [30, 100, 300] and runs_used == [50] * 3
+    for estimate in panel.estimates:
+        assert estimate["low"] <= estimate["log_z"] <= estimate["high"]
+    assert panel.status_text.startswith("annealed 3 schedules in") and "exact" in panel.status_text
+    assert panel.progress.value == panel.progress.max == 6 and panel.redraws == 1
+    assert "temperatures up to 300, AIS runs 50, RAISE chains per image 2" in panel.describe_controls()
+    # the slower schedules' log Z lands near the truth on this small model
+    panel.temperatures.value, panel.runs.value, panel.chains.value = 3_000, 200, 4
+    press_train(panel)
+    slowest = panel.estimates[-1]
+    assert slowest["n_betas"] == 3_000 and abs(slowest["log_z"] - panel.exact_log_z) < 0.1
+    assert runs_used[-1] == 200 and panel.annealed["chains"] == 4
+    assert slowest["raise"] == pytest.approx(panel.exact_log_likelihood, abs=0.3)
+
+
+def test_ais_panel_stops_between_estimates(small_rbm):
+    rbm, base, images = small_rbm
+    panel = widgets.AISPanel(rbm, base, images, temperatures=30_000, runs=1000, train_now=False)
+    panel.train_button.click()
+    wait_until(lambda: panel.progress.value >= 1)
+    panel.stop()
+    assert panel.wait(TIMEOUT_S)
+    assert panel.status_text.startswith("stopped after") and len(panel.estimates) < 7
+
+
+def test_ais_panel_answers_a_learners_mistakes(small_rbm):
+    from dbn_course.rbm import RBM
+
+    rbm, base, images = small_rbm
+    with pytest.raises(ValueError, match="binarise them first"):
+        widgets.AISPanel(rbm, base, images * 0.5, train_now=False)
+    with pytest.raises(ValueError, match="temperatures must be one of"):
+        widgets.AISPanel(rbm, base, images, temperatures=500, train_now=False)
+    big = RBM(30, seed=0)
+    big.build((None, 30))
+    with pytest.raises(ValueError, match="exact log Z needs a layer of at most"):
+        widgets.AISPanel(big, np.zeros(30, np.float32), np.zeros((2, 30)), train_now=False)

@@ -13,11 +13,13 @@ panel's status line and figure are ordinary outputs it replaces in place
 - :class:`RBMPanel` -- the RBM chapter.
 - :class:`HopfieldPanel`, :class:`BoltzmannPanel` -- the Hopfield and Boltzmann chapter.
 - :class:`DBNPanel`, :class:`FineTunePanel` -- the DBN chapters.
+- :class:`AISPanel` -- the measuring chapter.
 """
 
+from .annealing_panel import AISPanel
 from .base import TrainingPanel
 from .dbn_panels import DBNPanel, FineTunePanel
 from .hopfield_panels import BoltzmannPanel, HopfieldPanel
 from .rbm_panel import RBMPanel
 
-__all__ = ["BoltzmannPanel", "DBNPanel", "FineTunePanel", "HopfieldPanel", "RBMPanel", "TrainingPanel"]
+__all__ = ["AISPanel", "BoltzmannPanel", "DBNPanel", "FineTunePanel", "HopfieldPanel", "RBMPanel", "TrainingPanel"]

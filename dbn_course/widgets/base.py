@@ -49,12 +49,19 @@ def checkbox(value: bool, description: str) -> widgets.Checkbox:
     return widgets.Checkbox(value, description=description, indent=True, style=STYLE, layout=LAYOUT)
 
 
-def columns(controls) -> widgets.Box:
-    """Controls in two columns that wrap to one on a narrow screen."""
-    half = (len(controls) + 1) // 2
+def columns(left, right=None) -> widgets.Box:
+    """Widgets in two columns that wrap to one on a narrow screen: ``left`` and ``right``, or ``left`` cut in half."""
+    if right is None:
+        half = (len(left) + 1) // 2
+        left, right = left[:half], left[half:]
     gap = widgets.Layout(margin="0 16px 0 0")
-    return widgets.Box([widgets.VBox(controls[:half], layout=gap), widgets.VBox(controls[half:], layout=gap)],
+    return widgets.Box([widgets.VBox(list(left), layout=gap), widgets.VBox(list(right), layout=gap)],
                        layout=widgets.Layout(display="flex", flex_flow="row wrap"))
+
+
+def heading(text: str) -> widgets.HTML:
+    """A group's name above its controls."""
+    return widgets.HTML(f"<b>{text}</b>", layout=widgets.Layout(margin="4px 0 0 8px"))
 
 
 @contextlib.contextmanager
@@ -75,6 +82,8 @@ def random_state_kept(generator):
 def _readable(control) -> str:
     """A control's value as its readout shows it ("20%", "on"), or plainly ("0.1", "100")."""
     value = control.value
+    if isinstance(control, (widgets.Dropdown, widgets.SelectionSlider)):
+        return control.label
     if "%" in getattr(control, "readout_format", ""):
         return format(value, control.readout_format)
     if isinstance(value, bool):
@@ -179,6 +188,8 @@ class TrainingPanel(Panel):
     pressing Train, stops any other panel's run first, and that panel's status says so.
 
     Attributes:
+        run_label, run_tooltip, stop_tooltip: the Train button's words, and the buttons'
+            tooltips (a panel that estimates rather than trains says "Run").
         live_interval: the least time, in seconds, between two drawings while training.
         live_share: the most of the run's wall time that drawing may take (the first
             drawing of a run waits as if the last run's final drawing had just been made).
@@ -187,13 +198,16 @@ class TrainingPanel(Panel):
 
     live_interval = 1.0
     live_share = 0.2
+    run_label = "Train"
+    run_tooltip = "retrain with the sliders' values"
+    stop_tooltip = "stop training and keep the model trained so far"
 
     def _training_controls(self) -> None:
         self._panel_outputs()
-        self.train_button = widgets.Button(description="Train", button_style="primary", icon="play",
-                                           tooltip="retrain with the sliders' values")
+        self.train_button = widgets.Button(description=self.run_label, button_style="primary", icon="play",
+                                           tooltip=self.run_tooltip)
         self.stop_button = widgets.Button(description="Stop", button_style="warning", icon="stop", disabled=True,
-                                          tooltip="stop training and keep the model trained so far")
+                                          tooltip=self.stop_tooltip)
         self.progress = widgets.IntProgress(value=0, min=0, max=1, description="progress", style=STYLE)
         self.train_button.on_click(lambda _: self.train(background=True))
         self.stop_button.on_click(lambda _: self.stop())

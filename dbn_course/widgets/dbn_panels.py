@@ -5,9 +5,9 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
-from .. import classifier, plotting
+from .. import classifier, plotting, training
 from ..dbn import make_dbn
-from .base import LAYOUT, STYLE, TrainingPanel, checkbox, columns, int_slider, plural, rate_slider
+from .base import LAYOUT, STYLE, TrainingPanel, checkbox, columns, heading, int_slider, plural, rate_slider
 
 LAYERS = 3
 SAMPLES = 10
@@ -33,7 +33,9 @@ class DBNPanel(TrainingPanel):
         hidden_units: starting sizes of the two lower layers and the top layer.
         cd_steps, learning_rate, epochs, persistent, batch_size: the pretraining controls'
             starting values.
-        up_down_epochs: starting value of the up-down slider (0: pretraining only).
+        up_down_epochs, up_down_rate, up_down_steps: the up-down controls' starting values:
+            epochs (0: pretraining only), the learning rate of every up-down update, and
+            k of the top level's CD-k (``top_gibbs_steps`` of :meth:`~dbn_course.dbn.DBN.up_down`).
         digit: the class to generate.
         gibbs_steps: Gibbs steps at the top level for each sample.
         seed: seeds the model, shuffling and samples.
@@ -48,9 +50,9 @@ class DBNPanel(TrainingPanel):
     title = "DBN panel"
 
     def __init__(self, images, labels, test, hidden_units=(256, 256, 512), cd_steps: int = 1,
-                 learning_rate: float = 0.05, epochs: int = 2, up_down_epochs: int = 0, digit: int = 3,
-                 persistent: bool = False, batch_size: int = 100, gibbs_steps: int = 200, seed: int = 0,
-                 train_now: bool = True):
+                 learning_rate: float = 0.05, epochs: int = 2, up_down_epochs: int = 0, up_down_rate: float = 0.01,
+                 up_down_steps: int = 3, digit: int = 3, persistent: bool = False, batch_size: int = 100,
+                 gibbs_steps: int = 200, seed: int = 0, train_now: bool = True):
         images = np.asarray(images)
         self.images, self.labels = images.reshape(len(images), -1), np.asarray(labels)
         self.test = (np.asarray(test[0]).reshape(len(test[0]), -1), np.asarray(test[1]))
@@ -62,13 +64,17 @@ class DBNPanel(TrainingPanel):
         self.hidden_2 = _size_slider(hidden_units[1], "layer 2 units")
         self.top_units = _size_slider(hidden_units[2], "top-level units")
         self.cd_steps = int_slider(cd_steps, 1, 25, "CD steps k")
-        self.learning_rate = rate_slider(learning_rate)
+        self.learning_rate = rate_slider(learning_rate, "CD learning rate")
         self.epochs = int_slider(epochs, 1, 30, "epochs per layer")
         self.batch_size = int_slider(batch_size, 10, 1000, "batch size", step=10)
         self.persistent = checkbox(persistent, "persistent CD (PCD)")
         self.up_down_epochs = int_slider(up_down_epochs, 0, 30, "up-down epochs")
-        self.controls = [self.hidden_1, self.hidden_2, self.top_units, self.cd_steps, self.learning_rate,
-                         self.epochs, self.batch_size, self.persistent, self.up_down_epochs]
+        self.up_down_rate = rate_slider(up_down_rate, "up-down rate")
+        self.up_down_steps = int_slider(up_down_steps, 1, 25, "up-down CD steps k")
+        pretraining = [self.hidden_1, self.hidden_2, self.top_units, self.cd_steps, self.learning_rate,
+                       self.epochs, self.batch_size, self.persistent]
+        up_down = [self.up_down_epochs, self.up_down_rate, self.up_down_steps]
+        self.controls = pretraining + up_down
         self._training_controls()
         self.digit = widgets.IntSlider(digit, min=0, max=9, description="digit to generate", style=STYLE,
                                        layout=LAYOUT, continuous_update=False)
@@ -78,11 +84,18 @@ class DBNPanel(TrainingPanel):
         self.generate_button = widgets.Button(description="Generate", icon="pencil",
                                               tooltip="sample again from the trained model, with this label")
         self.generate_button.on_click(lambda _: self.draw_samples())
-        self.widget = columns(self.controls)
-        self.widget.children = [*self.widget.children, self._button_row(),
-                                widgets.HBox([widgets.VBox([self.digit, self.gibbs_steps]), self.generate_button])]
+        generating = [self.digit, self.gibbs_steps, widgets.HBox([self.generate_button],
+                                                                  layout=widgets.Layout(margin="0 0 0 168px"))]
+        self.widget = columns([heading("greedy pretraining"), *pretraining],
+                              [heading("up-down fine-tuning"), *up_down, heading("generating"), *generating])
+        self.widget.children = [*self.widget.children, self._button_row()]
         if train_now:
             self.train()
+
+    def up_down_settings(self) -> dict:
+        """The up-down controls' values (arguments of :meth:`~dbn_course.dbn.DBN.up_down`)."""
+        return {"num_epochs": self.up_down_epochs.value, "learning_rate": self.up_down_rate.value,
+                "top_gibbs_steps": self.up_down_steps.value}
 
     def settings(self) -> dict:
         """The DBN the sliders describe (arguments of :func:`~dbn_course.dbn.make_dbn`)."""
@@ -100,8 +113,8 @@ class DBNPanel(TrainingPanel):
                 f"{self.gibbs_steps.value} Gibbs steps")
 
     def _train(self, stop_event) -> str:
-        settings, up_down_epochs = self.settings(), self.up_down_epochs.value
-        epochs = settings["num_epochs"]
+        settings, up_down = self.settings(), self.up_down_settings()
+        epochs, up_down_epochs = settings["num_epochs"], up_down["num_epochs"]
         self.progress.max, self.progress.value = LAYERS * epochs + up_down_epochs, 0
         self.generate_button.disabled = True
         self.dbn = self.up_down_history = self.test_error_pct = self.samples = None
@@ -130,18 +143,19 @@ class DBNPanel(TrainingPanel):
             self._layers = list(self.histories)
             pretrained = len(self.histories) == LAYERS and not stop_event.is_set()
             if up_down_epochs and pretrained:
-                self.up_down_history = dbn.up_down(self.images, self.labels, num_epochs=up_down_epochs,
-                                                   progress=False, callbacks=[on_up_down_epoch], monitor_size=500,
+                self.up_down_history = dbn.up_down(self.images, self.labels, **up_down, progress=False,
+                                                   callbacks=[on_up_down_epoch], monitor_size=500,
                                                    stop_event=stop_event)
             top_trained = len(self.histories) == LAYERS
             if top_trained:
                 self.test_error_pct = dbn.error_pct(*self.test)
                 self.samples = self._generate()
-            return self._summary(stop_event.is_set(), top_trained, epochs, up_down_epochs)
+            return self._summary(stop_event.is_set(), top_trained, epochs, up_down)
         finally:
             self.generate_button.disabled = False
 
-    def _summary(self, stopped: bool, top_trained: bool, epochs: int, up_down_epochs: int) -> str:
+    def _summary(self, stopped: bool, top_trained: bool, epochs: int, up_down: dict) -> str:
+        up_down_epochs = up_down["num_epochs"]
         wall = f"{self.elapsed():.1f} s"
         if not top_trained:
             layer = max(len(self.histories), 1)
@@ -159,8 +173,9 @@ class DBNPanel(TrainingPanel):
             top = self.histories[-1]
             return (f"stopped after {wall}{self.stopped_because()}, in the top level's pretraining "
                     f"({len(top['epoch_seconds'])} of {epochs} epochs): {error}")
-        plan = f"{plural(epochs, 'epoch')} a layer" + (f", then {plural(up_down_epochs, 'up-down epoch')}"
-                                                        if up_down_epochs else "")
+        plan = f"{plural(epochs, 'epoch')} a layer" + (
+            f", then {plural(up_down_epochs, 'up-down epoch')} at rate {up_down['learning_rate']:g} with "
+            f"CD-{up_down['top_gibbs_steps']} at the top" if up_down_epochs else "")
         summary = f"trained in {wall} ({plan}): {error}."
         if not up_down_epochs:
             summary += (f" Pretraining alone leaves the generative weights untrained, so the samples need not look "
@@ -213,103 +228,147 @@ def _note(ax, text: str) -> None:
     ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=9, color="0.35", transform=ax.transAxes)
 
 
-class FineTunePanel(TrainingPanel):
-    """Pretrain a DBN, turn it into a classifier and fine-tune it, beside the same network from random weights.
+OPTIMISERS = {"sgd": ("SGD, momentum 0.9", 0.1), "adam": ("Adam", 0.001)}
+"""The fine-tuning panel's optimisers: the name shown, and the learning rate a switch to it sets."""
 
-    Both networks' test-error curves grow epoch by epoch as they train.
+
+class FineTunePanel(TrainingPanel):
+    """Pretrain a DBN, turn it into a classifier and fine-tune it beside the same network from random weights.
+
+    Both networks get the same optimiser, learning rate, dropout, minibatches and order
+    of examples, and they train in turn, one backprop epoch each
+    (:func:`~dbn_course.training.run_in_turn`), so their test-error curves grow side by
+    side as the comparison forms. Choosing an optimiser sets the backprop rate to its
+    usual value (0.1 for SGD with momentum, 0.001 for Adam); the slider can move it after.
 
     Args:
         images, labels: training data (uint8 (n, 784) pixels and integer classes).
         test: ``(images, labels)`` measured after every epoch.
         hidden_units: starting sizes of the three hidden layers.
         cd_steps, learning_rate, pretrain_epochs: the pretraining controls' starting values.
-        fine_tune_rate, fine_tune_epochs, batch_size: the backpropagation controls' starting values.
-        seed: seeds both networks and the shuffling.
+        optimizer: ``"sgd"`` (SGD with momentum 0.9, as in 2006) or ``"adam"``.
+        fine_tune_rate: the backprop rate (default: the optimiser's usual one).
+        dropout: the dropout rate on each hidden layer during backprop (0: none).
+        fine_tune_epochs, batch_size: the backpropagation controls' starting values.
+        seed: seeds both networks, their dropout and the shuffling.
         train_now: train the starting configuration once, right away (synchronously).
 
     Attributes:
         curves: test error per epoch, ``{"pretrained": [...], "random init": [...]}``.
+        networks: the fine-tuned Keras networks by the same names.
+        pretrain_seconds: the wall time of the last run's pretraining (0 without it).
+        how: the last run's optimiser, rate and dropout, in words.
     """
 
     title = "fine-tuning panel"
 
     def __init__(self, images, labels, test, hidden_units=(256, 256, 512), cd_steps: int = 1,
-                 learning_rate: float = 0.05, pretrain_epochs: int = 2, fine_tune_rate: float = 0.1,
-                 fine_tune_epochs: int = 3, batch_size: int = 100, seed: int = 0, train_now: bool = True):
+                 learning_rate: float = 0.05, pretrain_epochs: int = 2, optimizer: str = "sgd",
+                 fine_tune_rate: float | None = None, dropout: float = 0.0, fine_tune_epochs: int = 3,
+                 batch_size: int = 100, seed: int = 0, train_now: bool = True):
+        if optimizer not in OPTIMISERS:
+            raise ValueError(f"optimizer must be one of {sorted(OPTIMISERS)}, got {optimizer!r}")
         images = np.asarray(images)
         self.images, self.labels = images.reshape(len(images), -1), np.asarray(labels)
         self.test = (np.asarray(test[0]).reshape(len(test[0]), -1), np.asarray(test[1]))
         self.seed = seed
         self.curves: dict = {}
+        self.networks: dict = {}
+        self.pretrain_seconds = 0.0
+        self.how = ""
         self.hidden_units = _size_slider(hidden_units[0], "layer 1 & 2 units")
         self.top_units = _size_slider(hidden_units[2], "layer 3 units")
         self.cd_steps = int_slider(cd_steps, 1, 25, "CD steps k")
         self.learning_rate = rate_slider(learning_rate, "CD learning rate")
         self.pretrain_epochs = int_slider(pretrain_epochs, 0, 30, "CD epochs per layer")
-        self.fine_tune_rate = rate_slider(fine_tune_rate, "backprop rate")
+        self.optimizer = widgets.Dropdown(options=[(label, key) for key, (label, _) in OPTIMISERS.items()],
+                                          value=optimizer, description="optimiser", style=STYLE, layout=LAYOUT)
+        self.fine_tune_rate = rate_slider(OPTIMISERS[optimizer][1] if fine_tune_rate is None else fine_tune_rate,
+                                          "backprop rate")
+        self.optimizer.observe(lambda change: setattr(self.fine_tune_rate, "value", OPTIMISERS[change["new"]][1]),
+                               names="value")
+        self.dropout = widgets.FloatSlider(dropout, min=0.0, max=0.5, step=0.1, description="dropout",
+                                           readout_format=".1f", continuous_update=False, style=STYLE, layout=LAYOUT)
         self.fine_tune_epochs = int_slider(fine_tune_epochs, 1, 30, "backprop epochs")
         self.batch_size = int_slider(batch_size, 10, 1000, "batch size", step=10)
-        self.controls = [self.hidden_units, self.top_units, self.cd_steps, self.learning_rate, self.pretrain_epochs,
-                         self.fine_tune_rate, self.fine_tune_epochs, self.batch_size]
+        pretraining = [self.hidden_units, self.top_units, self.cd_steps, self.learning_rate, self.pretrain_epochs]
+        backprop = [self.optimizer, self.fine_tune_rate, self.dropout, self.fine_tune_epochs, self.batch_size]
+        self.controls = pretraining + backprop
         self._training_controls()
-        self.widget = columns(self.controls)
+        self.widget = columns([heading("pretraining"), *pretraining],
+                              [heading("backprop, for both networks"), *backprop])
         self.widget.children = [*self.widget.children, self._button_row()]
         if train_now:
             self.train()
 
+    def settings(self) -> dict:
+        """The backprop settings both networks share (arguments of :func:`~dbn_course.classifier.fine_tune`)."""
+        return {"optimizer": self.optimizer.value, "learning_rate": self.fine_tune_rate.value,
+                "epochs": self.fine_tune_epochs.value, "batch_size": self.batch_size.value}
+
     def _train(self, stop_event) -> str:
         n_pretrain, n_tune = self.pretrain_epochs.value, self.fine_tune_epochs.value
-        batch_size, rate = self.batch_size.value, self.fine_tune_rate.value
+        backprop, dropout = self.settings(), self.dropout.value
         self.progress.max, self.progress.value = LAYERS * n_pretrain + (2 if n_pretrain else 1) * n_tune, 0
         sizes = [self.hidden_units.value, self.hidden_units.value, self.top_units.value]
-        curves = self.curves = {}
+        self.curves, self.networks, self.pretrain_seconds = {}, {}, 0.0
+        self.how = (f"{OPTIMISERS[backprop['optimizer']][0]}, rate {backprop['learning_rate']:g}"
+                    + (f", dropout {dropout:.1f}" if dropout else ""))
+        curves = {}
 
         def on_layer_epoch(rbm, epoch, history):
             self.progress.value += 1
             layer = dbn.rbms.index(rbm) + 1
             self._report(f"pretraining layer {layer} of {LAYERS}: epoch {epoch + 1} of {n_pretrain}", draw=False)
 
-        def on_tune_epoch(name, doing):
+        def on_tune_epoch(name):
             def callback(model, epoch, history):
                 self.progress.value += 1
                 curves[name] = list(history["test_error_pct"])
-                self._report(f"{doing}: epoch {epoch + 1} of {n_tune}, test error {curves[name][-1]:.1f}%")
+                self.curves = dict(curves)
+                self._report(f"backprop epoch {epoch + 1} of {n_tune}, test error: " + ", ".join(
+                    f"{other} {errors[-1]:.1f}%" + ("" if len(errors) == epoch + 1 else f" (epoch {len(errors)})")
+                    for other, errors in curves.items()))
             return callback
 
         if n_pretrain:
             self._report("pretraining layer 1...", draw=False)
             dbn = make_dbn(sizes, cd_steps=self.cd_steps.value, learning_rate=self.learning_rate.value,
-                           num_epochs=n_pretrain, batch_size=batch_size, seed=self.seed)
+                           num_epochs=n_pretrain, batch_size=backprop["batch_size"], seed=self.seed)
             dbn.pretrain(self.images, self.labels, progress=False, callbacks=[on_layer_epoch], stop_event=stop_event)
+            self.pretrain_seconds = self.elapsed()
             if not stop_event.is_set():
-                model = dbn.to_classifier(seed=self.seed)
-                doing = "fine-tuning the pretrained network"
-                self._report(f"{doing}...", draw=False)
-                classifier.fine_tune(model, self.images, self.labels, epochs=n_tune, learning_rate=rate,
-                                     batch_size=batch_size, test=self.test, seed=self.seed, progress=False,
-                                     callbacks=[on_tune_epoch("pretrained", doing)], stop_event=stop_event)
+                self.networks["pretrained"] = dbn.to_classifier(dropout=dropout, seed=self.seed)
         if not stop_event.is_set():
-            doing = "training the same network from random weights"
-            self._report(f"{doing}...", draw=False)
-            twin = classifier.classifier_network([self.images.shape[1], *sizes], 10, seed=self.seed)
-            classifier.fine_tune(twin, self.images, self.labels, epochs=n_tune, learning_rate=rate,
-                                 batch_size=batch_size, test=self.test, seed=self.seed, progress=False,
-                                 callbacks=[on_tune_epoch("random init", doing)], stop_event=stop_event)
+            self.networks["random init"] = classifier.classifier_network([self.images.shape[1], *sizes], 10,
+                                                                         dropout=dropout, seed=self.seed)
+            self._report(f"fine-tuning {' and '.join(self.networks)} in turn...", draw=False)
+            engines = [classifier.fine_tuning_engine(network, self.images, self.labels, test=self.test,
+                                                     seed=self.seed, progress=False, callbacks=[on_tune_epoch(name)],
+                                                     stop_event=stop_event, **backprop)
+                       for name, network in self.networks.items()]
+            training.run_in_turn(engines)
         self.curves = {name: errors for name, errors in curves.items() if errors}
-        summary = "; ".join(f"{name}: {errors[-1]:.1f}% test error after {plural(len(errors), 'epoch')}"
+        return self._summary(stop_event.is_set(), n_tune)
+
+    def _summary(self, stopped: bool, n_tune: int) -> str:
+        how = self.how
+        results = "; ".join(f"{name}: {errors[-1]:.1f}% test error after {plural(len(errors), 'epoch')}"
                             for name, errors in self.curves.items())
+        pretraining = (f" The pretrained network's head start cost {self.pretrain_seconds:.1f} s of pretraining."
+                       if self.pretrain_seconds and "pretrained" in self.curves else "")
         wall = f"{self.elapsed():.1f} s"
-        if not stop_event.is_set():
-            return f"trained in {wall}: {summary}"
+        if not stopped:
+            return f"trained in {wall} ({plural(n_tune, 'backprop epoch')} each, {how}): {results}.{pretraining}"
         head = f"stopped after {wall}{self.stopped_because()}"
-        return f"{head}: {summary}" if summary else f"{head}, before any backprop epoch ended"
+        return f"{head} ({how}): {results}.{pretraining}" if results else f"{head}, before any backprop epoch ended"
 
     def _figure(self):
         """Both networks' test error per backprop epoch."""
         fig = plotting.new_figure(figsize=(6.5, 3.4))
         ax = fig.add_subplot()
         if self.curves:
-            plotting.plot_error_curves(self.curves, ax=ax, title="test error while fine-tuning",
+            plotting.plot_error_curves(self.curves, ax=ax, title=f"test error while fine-tuning ({self.how})",
                                        xlabel="backprop epoch")
         else:
             _note(ax, "no backprop epoch has ended yet")
