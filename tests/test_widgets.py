@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from dbn_course import data, plotting, widgets
-from dbn_course.widgets import rbm_panel
+from dbn_course.widgets import dbn_panels, rbm_panel
 
 TIMEOUT_S = 120
 
@@ -519,7 +519,24 @@ def test_ais_panel_answers_a_learners_mistakes(small_rbm):
         widgets.AISPanel(rbm, base, images * 0.5, train_now=False)
     with pytest.raises(ValueError, match="temperatures must be one of"):
         widgets.AISPanel(rbm, base, images, temperatures=500, train_now=False)
+    with pytest.raises(ValueError, match="one bias per visible unit"):
+        widgets.AISPanel(rbm, base[:5], images, train_now=False)
     big = RBM(30, seed=0)
     big.build((None, 30))
     with pytest.raises(ValueError, match="exact log Z needs a layer of at most"):
         widgets.AISPanel(big, np.zeros(30, np.float32), np.zeros((2, 30)), train_now=False)
+
+
+def test_dbn_panel_stopped_before_up_down_says_it_never_began(labelled, monkeypatch):
+    """Stopped in pretraining with up-down epochs asked for, the figure does not say none were asked for."""
+    images, labels, test = labelled
+    notes = []
+    monkeypatch.setattr(dbn_panels, "_note", lambda ax, text: notes.append(text))
+    panel = widgets.DBNPanel(images, labels, test, hidden_units=(32, 32, 64), epochs=30, up_down_epochs=5,
+                             train_now=False)
+    panel.train_button.click()
+    wait_until(lambda: panel.progress.value >= 1)
+    panel.stop()
+    assert panel.wait(TIMEOUT_S)
+    assert any("no up-down epoch has ended yet" in note and "5 epochs" in note for note in notes), notes
+    assert not any("set 'up-down epochs' above 0" in note for note in notes), notes

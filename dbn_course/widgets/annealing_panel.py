@@ -64,6 +64,9 @@ class AISPanel(TrainingPanel):
             raise ValueError(f"temperatures must be one of {list(SCHEDULES[1:])}, got {temperatures!r}")
         self.rbm, self.seed = rbm, seed
         self.base_biases = np.asarray(base_biases, np.float32)
+        if self.base_biases.shape != (rbm.W.shape[0],):
+            raise ValueError(f"base_biases must hold one bias per visible unit, shape ({rbm.W.shape[0]},); got "
+                             f"{self.base_biases.shape}: make them with evaluation.base_rate_biases(training_images)")
         self.images = binary_batch(images, rbm.W.shape[0], "images",
                                    why="RAISE and the exact log-likelihood are of binary images").numpy()
         self.exact_log_z = evaluation.log_partition_exact(rbm)
@@ -114,9 +117,10 @@ class AISPanel(TrainingPanel):
                          f"{reverse.mean_log_likelihood - self.exact_log_likelihood:+.2f} by RAISE")
             if stop_event.is_set():
                 break
-        return self._summary(stop_event.is_set(), len(schedules), runs, chains)
+        return self._summary(stop_event.is_set())
 
-    def _summary(self, stopped: bool, planned: int, runs: int, chains: int) -> str:
+    def _summary(self, stopped: bool) -> str:
+        planned, runs, chains = len(self.annealed["schedules"]), self.annealed["runs"], self.annealed["chains"]
         wall = f"{self.elapsed():.1f} s"
         if not self.estimates:
             return f"stopped after {wall}{self.stopped_because()}, before the first schedule was annealed"

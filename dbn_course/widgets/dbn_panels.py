@@ -7,7 +7,18 @@ import numpy as np
 
 from .. import classifier, plotting, training
 from ..dbn import make_dbn
-from .base import LAYOUT, STYLE, TrainingPanel, checkbox, columns, heading, int_slider, plural, rate_slider
+from .base import (
+    DESCRIPTION_WIDTH,
+    LAYOUT,
+    STYLE,
+    TrainingPanel,
+    checkbox,
+    columns,
+    heading,
+    int_slider,
+    plural,
+    rate_slider,
+)
 
 LAYERS = 3
 SAMPLES = 10
@@ -60,6 +71,7 @@ class DBNPanel(TrainingPanel):
         self.dbn = self.histories = self.up_down_history = self.test_error_pct = self.samples = None
         self._layers: list[dict] = []
         self._up_down_errors: list[float] = []
+        self._up_down_planned = 0
         self.hidden_1 = _size_slider(hidden_units[0], "layer 1 units")
         self.hidden_2 = _size_slider(hidden_units[1], "layer 2 units")
         self.top_units = _size_slider(hidden_units[2], "top-level units")
@@ -84,8 +96,8 @@ class DBNPanel(TrainingPanel):
         self.generate_button = widgets.Button(description="Generate", icon="pencil",
                                               tooltip="sample again from the trained model, with this label")
         self.generate_button.on_click(lambda _: self.draw_samples())
-        generating = [self.digit, self.gibbs_steps, widgets.HBox([self.generate_button],
-                                                                  layout=widgets.Layout(margin="0 0 0 168px"))]
+        under_the_sliders = widgets.Layout(margin=f"0 0 0 calc({DESCRIPTION_WIDTH} + 8px)")
+        generating = [self.digit, self.gibbs_steps, widgets.HBox([self.generate_button], layout=under_the_sliders)]
         self.widget = columns([heading("greedy pretraining"), *pretraining],
                               [heading("up-down fine-tuning"), *up_down, heading("generating"), *generating])
         self.widget.children = [*self.widget.children, self._button_row()]
@@ -118,7 +130,7 @@ class DBNPanel(TrainingPanel):
         self.progress.max, self.progress.value = LAYERS * epochs + up_down_epochs, 0
         self.generate_button.disabled = True
         self.dbn = self.up_down_history = self.test_error_pct = self.samples = None
-        self._layers, self._up_down_errors = [], []
+        self._layers, self._up_down_errors, self._up_down_planned = [], [], up_down_epochs
         try:
             dbn = make_dbn(seed=self.seed, **settings)
             self.dbn = dbn
@@ -208,6 +220,9 @@ class DBNPanel(TrainingPanel):
             plotting.plot_error_curves({"500 training images": self._up_down_errors}, ax=up_down,
                                        title="up-down fine-tuning", xlabel="up-down epoch")
             up_down.set_ylabel("generative model's error")
+        elif self._up_down_planned:
+            _note(up_down, f"no up-down epoch has ended yet\n(up-down's {plural(self._up_down_planned, 'epoch')} "
+                           "start once\nevery layer is pretrained)")
         else:
             _note(up_down, "no up-down epochs ran\n(set 'up-down epochs' above 0 to fine-tune\n"
                            "the generative weights after pretraining)")
