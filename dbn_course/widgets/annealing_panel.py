@@ -70,6 +70,7 @@ class AISPanel(TrainingPanel):
         self.images = binary_batch(images, rbm.W.shape[0], "images",
                                    why="RAISE and the exact log-likelihood are of binary images").numpy()
         self.exact_log_z = evaluation.log_partition_exact(rbm)
+        # evaluation.log_likelihood_exact, with the log Z just enumerated instead of a second enumeration
         self.exact_log_likelihood = float(np.mean(-evaluation.free_energy_exact(rbm, self.images)) - self.exact_log_z)
         self.estimates: list[dict] = []
         self.annealed = {"schedules": [], "runs": runs, "chains": chains}

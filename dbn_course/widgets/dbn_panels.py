@@ -329,7 +329,6 @@ class FineTunePanel(TrainingPanel):
         self.curves, self.networks, self.pretrain_seconds = {}, {}, 0.0
         self.how = (f"{OPTIMISERS[backprop['optimizer']][0]}, rate {backprop['learning_rate']:g}"
                     + (f", dropout {dropout:.1f}" if dropout else ""))
-        curves = {}
 
         def on_layer_epoch(rbm, epoch, history):
             self.progress.value += 1
@@ -339,11 +338,10 @@ class FineTunePanel(TrainingPanel):
         def on_tune_epoch(name):
             def callback(model, epoch, history):
                 self.progress.value += 1
-                curves[name] = list(history["test_error_pct"])
-                self.curves = dict(curves)
+                self.curves[name] = list(history["test_error_pct"])
                 self._report(f"backprop epoch {epoch + 1} of {n_tune}, test error: " + ", ".join(
                     f"{other} {errors[-1]:.1f}%" + ("" if len(errors) == epoch + 1 else f" (epoch {len(errors)})")
-                    for other, errors in curves.items()))
+                    for other, errors in self.curves.items()))
             return callback
 
         if n_pretrain:
@@ -357,26 +355,28 @@ class FineTunePanel(TrainingPanel):
         if not stop_event.is_set():
             self.networks["random init"] = classifier.classifier_network([self.images.shape[1], *sizes], 10,
                                                                          dropout=dropout, seed=self.seed)
-            self._report(f"fine-tuning {' and '.join(self.networks)} in turn...", draw=False)
+            self._report("fine-tuning the pretrained network and the one from random weights, an epoch of each in "
+                         "turn..." if len(self.networks) == 2 else "training the network from random weights...",
+                         draw=False)
             engines = [classifier.fine_tuning_engine(network, self.images, self.labels, test=self.test,
                                                      seed=self.seed, progress=False, callbacks=[on_tune_epoch(name)],
                                                      stop_event=stop_event, **backprop)
                        for name, network in self.networks.items()]
             training.run_in_turn(engines)
-        self.curves = {name: errors for name, errors in curves.items() if errors}
         return self._summary(stop_event.is_set(), n_tune)
 
     def _summary(self, stopped: bool, n_tune: int) -> str:
-        how = self.how
         results = "; ".join(f"{name}: {errors[-1]:.1f}% test error after {plural(len(errors), 'epoch')}"
                             for name, errors in self.curves.items())
         pretraining = (f" The pretrained network's head start cost {self.pretrain_seconds:.1f} s of pretraining."
                        if self.pretrain_seconds and "pretrained" in self.curves else "")
         wall = f"{self.elapsed():.1f} s"
         if not stopped:
-            return f"trained in {wall} ({plural(n_tune, 'backprop epoch')} each, {how}): {results}.{pretraining}"
+            return f"trained in {wall} ({plural(n_tune, 'backprop epoch')} each, {self.how}): {results}.{pretraining}"
         head = f"stopped after {wall}{self.stopped_because()}"
-        return f"{head} ({how}): {results}.{pretraining}" if results else f"{head}, before any backprop epoch ended"
+        if not results:
+            return f"{head}, before any backprop epoch ended"
+        return f"{head} ({self.how}): {results}.{pretraining}"
 
     def _figure(self):
         """Both networks' test error per backprop epoch."""
