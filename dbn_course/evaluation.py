@@ -21,6 +21,7 @@ import itertools
 import numpy as np
 import tensorflow as tf
 
+from . import gibbs
 from .inputs import binary_batch
 from .validation import check_int
 
@@ -250,32 +251,13 @@ def ais_log_partition(rbm, base_biases, n_runs: int = 100, betas=None, seed: int
     W, b, c, base, betas, log_z_base = _annealing(rbm, base_biases, betas)
     n_runs = check_int("n_runs", n_runs)
     generator = tf.random.Generator.from_seed(seed)
-    log_weights = _ais_runs(W, b, c, base, tf.constant(betas, tf.float32), generator, tf.constant(n_runs))
+    schedule = tf.constant(betas, tf.float32)
+    v = gibbs.draw_bernoulli(generator, tf.broadcast_to(tf.sigmoid(base), [n_runs, W.shape[0]]))
+    _, log_weights = gibbs.anneal(v, W, b, c, base, generator, schedule[1:], schedule[:-1], reverse=False)
     log_weights = log_weights.numpy().astype(np.float64)
     top = log_weights.max()
     log_z = log_z_base + float(top + np.log(np.mean(np.exp(log_weights - top))))
     return AISResult(log_z=log_z, log_weights=log_weights, log_z_base=log_z_base, n_betas=len(betas))
-
-
-@tf.function(reduce_retracing=True)
-def _ais_runs(W, b, c, base, betas, generator, n_runs):
-    # log p*_beta(v) - log p*_beta'(v) = (beta - beta') (b - b_A)^T v
-    #                                   + sum_j [softplus(beta x_j) - softplus(beta' x_j)],  x = c + v W,
-    # and x also drives the hidden sample: one product with W and one with W^T per step.
-    n_visible, n_hidden = tf.shape(W)[0], tf.shape(W)[1]
-    v = tf.cast(generator.uniform([n_runs, n_visible]) < tf.sigmoid(base), tf.float32)
-    log_w = tf.zeros([n_runs])
-    for k in tf.range(1, tf.shape(betas)[0]):
-        # With one visible unit, broadcasting gives v a static width of 1 that the loop body does not keep.
-        tf.autograph.experimental.set_loop_options(shape_invariants=[(v, tf.TensorShape([None, None]))])
-        beta, previous = betas[k], betas[k - 1]
-        x = tf.matmul(v, W) + c
-        log_w += ((beta - previous) * tf.linalg.matvec(v, b - base)
-                  + tf.reduce_sum(tf.nn.softplus(beta * x) - tf.nn.softplus(previous * x), axis=1))
-        h = tf.cast(generator.uniform([n_runs, n_hidden]) < tf.sigmoid(beta * x), tf.float32)
-        logits = (1.0 - beta) * base + beta * (b + tf.matmul(h, W, transpose_b=True))
-        v = tf.cast(generator.uniform([n_runs, n_visible]) < tf.sigmoid(logits), tf.float32)
-    return log_w
 
 
 def ais_log_likelihood(rbm, v, result: AISResult, batch_size: int = 1000) -> float:
@@ -356,32 +338,13 @@ def reverse_ais_log_likelihood(rbm, v, base_biases, n_runs: int = 1, betas=None,
     chains = np.repeat(v.astype(np.float32), n_runs, axis=0)  # example i's runs are rows i*n_runs ...
     generator = tf.random.Generator.from_seed(seed)
     schedule = tf.constant(betas, tf.float32)
+    sweeps, lower = schedule[:0:-1], schedule[-2::-1]  # the sweep T_k at beta_k makes v_{k-1}, k = K .. 1
     log_weights = []
     for start in range(0, len(chains), batch_size):
         block = tf.constant(chains[start:start + batch_size])
-        log_weights.append(_reverse_ais_runs(W, b, c, base, schedule, generator, block).numpy())
+        log_weights.append(gibbs.anneal(block, W, b, c, base, generator, sweeps, lower, reverse=True)[1].numpy())
     log_weights = np.concatenate(log_weights).astype(np.float64) - log_z_base
     return ReverseAISResult(log_weights=log_weights.reshape(len(v), n_runs), n_betas=len(betas))
-
-
-@tf.function(reduce_retracing=True)
-def _reverse_ais_runs(W, b, c, base, betas, generator, v):
-    # log w + log Z_0 = log f_K(v_K) - sum_{k=0}^{K-1} [log f_{k+1}(v_k) - log f_k(v_k)], where
-    # log f_beta(v) = (1 - beta) b_A^T v + beta b^T v + sum_j softplus(beta x_j), x = c + v W,
-    # and x of the new state also drives the next sweep: one product with W and one with W^T.
-    n_chains, n_visible = tf.shape(v)[0], tf.shape(v)[1]
-    n_hidden = tf.shape(W)[1]
-    x = tf.matmul(v, W) + c
-    log_w = tf.linalg.matvec(v, b) + tf.reduce_sum(tf.nn.softplus(x), axis=1)  # log f_K(v) = -F(v)
-    for step in tf.range(tf.shape(betas)[0] - 1, 0, -1):  # the sweep T_k at beta_k makes v_{k-1}
-        beta, lower = betas[step], betas[step - 1]
-        h = tf.cast(generator.uniform([n_chains, n_hidden]) < tf.sigmoid(beta * x), tf.float32)
-        logits = (1.0 - beta) * base + beta * (b + tf.matmul(h, W, transpose_b=True))
-        v = tf.cast(generator.uniform([n_chains, n_visible]) < tf.sigmoid(logits), tf.float32)
-        x = tf.matmul(v, W) + c
-        log_w -= ((beta - lower) * tf.linalg.matvec(v, b - base)
-                  + tf.reduce_sum(tf.nn.softplus(beta * x) - tf.nn.softplus(lower * x), axis=1))
-    return log_w
 
 
 # ----------------------------------------------------------------------- generated digits

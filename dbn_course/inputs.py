@@ -206,3 +206,54 @@ def visible_dataset(dataset: tf.data.Dataset, n_visible: int | None = None, map_
     if dataset.cardinality() == 0 or not any(True for _ in dataset.take(1)):
         raise ValueError("training data is empty: the dataset yields no examples")
     return dataset
+
+
+def image_label_arrays(images, labels, n_visible: int):
+    """Image and label arrays from what a learner passes: arrays, a dataset element, or a dataset.
+
+    A ``tf.data.Dataset`` may yield (image, label) pairs, tfds dicts or images alone,
+    one at a time or in batches; a batch as a dataset yields it (a dict or a pair) also
+    carries its labels. Each image becomes one row of n_v values.
+    """
+    if isinstance(images, tf.data.Dataset):
+        if labels is not None:
+            raise ValueError("a dataset carries its own labels: pass (image, label) pairs, not labels=")
+        xs, ys = [], []
+        for element in images.as_numpy_iterator():
+            if isinstance(element, dict):
+                element = (strip_label(element), element.get("label"))
+            image, label = element if isinstance(element, tuple) and len(element) == 2 else (element, None)
+            image = np.asarray(image)
+            if image.size % n_visible:
+                raise ValueError(f"the dataset's elements must be images of {n_visible} pixels (with or without "
+                                 f"their labels); got shape {image.shape}")
+            xs.append(image.reshape(-1, n_visible))
+            if label is not None:
+                ys.append(np.atleast_1d(label))
+        if not xs:
+            raise ValueError("training data is empty: the dataset yields no examples")
+        xs = np.concatenate(xs)
+        ys = np.concatenate(ys) if ys else None
+        return xs, (ys if ys is not None and len(ys) == len(xs) else None)
+    if isinstance(images, dict) or (isinstance(images, tuple) and strip_label(images) is not images):
+        if labels is not None:
+            raise ValueError("these images carry their own labels: pass them alone, or pass labels=, not both")
+        labels = images.get("label") if isinstance(images, dict) else images[1]
+        images = strip_label(images)
+    if isinstance(images, tf.Tensor):
+        images = images.numpy()
+    images = np.asarray(images)
+    if labels is not None:
+        labels = np.asarray(labels)
+        if len(labels) != len(images):
+            raise ValueError(f"{len(images)} images but {len(labels)} labels")
+    return images, labels
+
+
+
+def pixels_uint8(images, n_visible: int | None = None, name: str = "training images") -> np.ndarray:
+    """Images as uint8 (n, n_v): pixels as given, floats in [0, 1] times 255, rounded (a quarter of float32's size)."""
+    array, _ = as_array(images, n_visible, name, min_rows=1)
+    if array.dtype == np.uint8:
+        return array
+    return np.round(array.astype(np.float32) * 255).astype(np.uint8)

@@ -38,22 +38,18 @@ References:
 
 from __future__ import annotations
 
-import math
 import warnings
-from dataclasses import dataclass
 
 import keras
-import numpy as np
 import tensorflow as tf
 
-from . import evaluation, training
+from . import evaluation, gibbs
+from .contrastive_divergence import CDSettings, CDTrainer, cd_gradients, linear_decay, train_rbm
 from .guard import FiniteGuard, TrainingDivergedError
-from .inputs import as_array, cast_visible, visible_batch, visible_dataset
-from .validation import check_float, check_int, check_unit_interval, is_symbolic
+from .inputs import cast_visible, visible_batch
+from .validation import check_int, check_unit_interval, is_symbolic
 
 __all__ = ["CDSettings", "RBM", "TrainingDivergedError", "linear_decay", "load_rbm", "save_rbm", "train_rbm"]
-
-linear_decay = training.linear_decay  # a learning-rate schedule for train_rbm(..., schedule=)
 
 
 @keras.saving.register_keras_serializable(package="dbn_course")
@@ -136,12 +132,12 @@ class RBM(keras.layers.Layer):
         # Eager data goes through the boundary before Keras, so a learner's mistake reads
         # as the package's message, not as one wrapped in Keras' call report.
         if not is_symbolic(inputs) and not isinstance(inputs, keras.KerasTensor):
-            inputs = self._visible(inputs, "inputs")
+            inputs = self.visible_batch(inputs, "inputs")
         return super().__call__(inputs, *args, **kwargs)
 
     def call(self, inputs):
         # __call__ has checked eager data; graph tensors cannot be checked.
-        return self._hidden_probabilities(cast_visible(inputs, self.number_visible_units))
+        return gibbs.hidden_probabilities(cast_visible(inputs, self.number_visible_units), self.W, self.c)
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-1], self.number_hidden_units)
@@ -184,8 +180,11 @@ class RBM(keras.layers.Layer):
 
     # ------------------------------------------------------------------ checks
 
-    def _visible(self, v, name: str = "v", *, min_rows: int = 0):
-        """``v`` through the data boundary (:mod:`dbn_course.inputs`): float32 (batch, n_v) in [0, 1]."""
+    def visible_batch(self, v, name: str = "v", *, min_rows: int = 0):
+        """``v`` through the data boundary (:mod:`dbn_course.inputs`): float32 (batch, n_v) in [0, 1].
+
+        Builds the layer from the data's width if it has no weights yet.
+        """
         v = visible_batch(v, self.number_visible_units, name, min_rows=min_rows)
         if not self.built:
             self.build((None, v.shape[-1]))
@@ -202,50 +201,39 @@ class RBM(keras.layers.Layer):
 
     # ------------------------------------------------------------------ conditionals and sampling
 
+    number_label_units = 0  # softmax units at the end of the visible layer (see LabelledRBM)
+
     @property
     def sampler(self) -> tf.random.Generator:
-        """The layer's seeded random generator (created on first use)."""
+        """The layer's seeded random generator (created on first use); it draws every sample's noise."""
         if self._sampler is None:
             self._sampler = (tf.random.Generator.from_seed(self.seed) if self.seed is not None
                              else tf.random.Generator.from_non_deterministic_state())
         return self._sampler
 
-    def _bernoulli(self, p):
-        """1 where uniform noise of p's own shape falls below p: a Bernoulli(p) sample."""
-        return tf.cast(self.sampler.uniform(tf.shape(p)) < p, p.dtype)
-
-    def _hidden_probabilities(self, v):
-        return tf.sigmoid(tf.matmul(v, self.W) + self.c)
-
-    def _visible_probabilities(self, h):
-        return tf.sigmoid(tf.matmul(h, self.W, transpose_b=True) + self.b)
-
-    def _visible_from_noise(self, noise, probabilities):
-        """A visible sample from p(v | h) = ``probabilities``, driven by uniform ``noise`` of the same shape.
-
-        Subclasses whose visible units are not all Bernoulli (the label units of
-        :class:`~dbn_course.top_level.LabelledRBM`) override this one method.
-        """
-        return tf.cast(noise < probabilities, probabilities.dtype)
+    def weight_tensors(self):
+        """W, b and c as tensors: their values now, for the compiled sampler."""
+        return tuple(tf.convert_to_tensor(weight) for weight in (self.W, self.b, self.c))
 
     def _sample_visible(self, probabilities):
-        return self._visible_from_noise(self.sampler.uniform(tf.shape(probabilities)), probabilities)
+        noise = self.sampler.uniform(tf.shape(probabilities))
+        return gibbs.sample_visible(noise, probabilities, self.number_label_units)
 
     def _random_visible(self, n: int):
-        """n visible vectors of fair coin flips: where fantasies start by default."""
+        """n visible vectors of fair coin flips (a uniformly random label): where fantasies start by default."""
         return self._sample_visible(tf.fill((n, self.number_visible_units), 0.5))
 
     def forward(self, v):
         """p(h = 1 | v) = sigmoid(c + v W), for a batch of visible vectors."""
-        return self._hidden_probabilities(self._visible(v))
+        return gibbs.hidden_probabilities(self.visible_batch(v), self.W, self.c)
 
     def sample_h(self, v):
         """A sample h ~ p(h | v): each hidden unit on with its own probability."""
-        return self._bernoulli(self.forward(v))
+        return gibbs.draw_bernoulli(self.sampler, self.forward(v))
 
     def reverse(self, h):
         """p(v = 1 | h) = sigmoid(b + h W^T), for a batch of hidden vectors."""
-        return self._visible_probabilities(self._hidden(h))
+        return gibbs.visible_probabilities(self._hidden(h), self.W, self.b, self.number_label_units)
 
     def sample_v(self, h):
         """A sample v ~ p(v | h)."""
@@ -260,23 +248,19 @@ class RBM(keras.layers.Layer):
         return self.sample_h(self.sample_v(h))
 
     def gibbs_chain(self, v, steps: int, record_every: int | None = None):
-        """Run ``steps`` block-Gibbs sweeps v -> h -> v from ``v``.
+        """Run ``steps`` block-Gibbs sweeps v -> h -> v from ``v`` (:func:`dbn_course.gibbs.sample`).
 
         Returns:
-            The final visible sample; or, with ``record_every``, a list of the visible
-            probabilities p(v | h) after every ``record_every`` sweeps (for a strip of
-            the chain).
+            The final visible sample; or, with ``record_every``, the visible probabilities
+            p(v | h) after every ``record_every`` sweeps, shape (frames, batch, n_v) (for a
+            strip of the chain).
         """
         steps = check_int("steps", steps)
-        v = self._visible(v)
-        frames = []
-        for step in range(1, steps + 1):
-            h = self._bernoulli(self._hidden_probabilities(v))
-            probabilities = self._visible_probabilities(h)
-            v = self._sample_visible(probabilities)
-            if record_every and step % record_every == 0:
-                frames.append(probabilities)
-        return frames if record_every else v
+        if record_every is not None:
+            record_every = check_int("record_every", record_every)
+        v, frames = gibbs.sample(self.visible_batch(v), *self.weight_tensors(), self.sampler, steps,
+                                 number_label_units=self.number_label_units, record_every=record_every)
+        return v if record_every is None else frames
 
     def fantasy_digits(self, n: int = 16, steps: int = 1000, start=None):
         """Fantasies: p(v | h) at the end of Gibbs chains of ``steps`` sweeps.
@@ -294,22 +278,22 @@ class RBM(keras.layers.Layer):
 
     def energy(self, v, h):
         """E(v, h) = -b^T v - c^T h - v^T W h, one value per row."""
-        v, h = self._visible(v), self._hidden(h)
+        v, h = self.visible_batch(v), self._hidden(h)
         return (-tf.linalg.matvec(v, self.b) - tf.linalg.matvec(h, self.c)
                 - tf.reduce_sum(tf.matmul(v, self.W) * h, axis=-1))
 
     def free_energy(self, v):
         """F(v) = -b^T v - sum_j softplus(c_j + (v W)_j), one value per row (stable: softplus)."""
-        v = self._visible(v)
+        v = self.visible_batch(v)
         return -tf.linalg.matvec(v, self.b) - tf.reduce_sum(tf.nn.softplus(tf.matmul(v, self.W) + self.c), axis=-1)
 
     def reconstruction_cost(self, v):
         """Cross-entropy of v with its mean-field reconstruction (see :mod:`dbn_course.evaluation`)."""
-        return evaluation.reconstruction_cost(self, self._visible(v, min_rows=1))
+        return evaluation.reconstruction_cost(self, self.visible_batch(v, min_rows=1))
 
     def pseudo_likelihood(self, v, seed=None, exact: bool = False):
         """Average pseudo-log-likelihood of binary v (see :mod:`dbn_course.evaluation`)."""
-        return evaluation.pseudo_log_likelihood(self, self._visible(v), seed=seed, exact=exact)
+        return evaluation.pseudo_log_likelihood(self, self.visible_batch(v), seed=seed, exact=exact)
 
     # ------------------------------------------------------------------ the CD gradient, two ways
 
@@ -324,7 +308,7 @@ class RBM(keras.layers.Layer):
         held fixed, so descending L raises the probability of the data and lowers that
         of the samples.
         """
-        v_data, v_model = self._visible(v_data, "v_data"), tf.stop_gradient(self._visible(v_model, "v_model"))
+        v_data, v_model = self.visible_batch(v_data, "v_data"), tf.stop_gradient(self.visible_batch(v_model, "v_model"))
         variables = [self.W, self.b, self.c]
         with tf.GradientTape() as tape:
             tape.watch([var.value for var in variables])
@@ -337,21 +321,10 @@ class RBM(keras.layers.Layer):
         dL/dW = -(<v p(h|v)^T>_data - <v p(h|v)^T>_model), dL/db = -(<v>_data - <v>_model),
         dL/dc = -(<p(h|v)>_data - <p(h|v)>_model).
         """
-        v_data, v_model = self._visible(v_data, "v_data"), self._visible(v_model, "v_model")
-        return self._statistics(v_data, self._hidden_probabilities(v_data), v_model,
-                                self._hidden_probabilities(v_model))
+        v_data, v_model = self.visible_batch(v_data, "v_data"), self.visible_batch(v_model, "v_model")
+        return cd_gradients(v_data, gibbs.hidden_probabilities(v_data, self.W, self.c), v_model,
+                            gibbs.hidden_probabilities(v_model, self.W, self.c))
 
-    @staticmethod
-    def _statistics(v_data, h_data, v_model, h_model):
-        n_data = tf.cast(tf.shape(v_data)[0], tf.float32)
-        n_model = tf.cast(tf.shape(v_model)[0], tf.float32)
-        grad_W = (tf.matmul(v_model, h_model, transpose_a=True) / n_model
-                  - tf.matmul(v_data, h_data, transpose_a=True) / n_data)
-        grad_b = tf.reduce_mean(v_model, axis=0) - tf.reduce_mean(v_data, axis=0)
-        grad_c = tf.reduce_mean(h_model, axis=0) - tf.reduce_mean(h_data, axis=0)
-        return [grad_W, grad_b, grad_c]
-
-    # ------------------------------------------------------------------ training
 
     def cd_update(self, v):
         """One CD-k (or PCD-k) update on a minibatch; returns its reconstruction cost.
@@ -364,7 +337,7 @@ class RBM(keras.layers.Layer):
             TrainingDivergedError: the update made a weight NaN or infinite; the weights
                 from before it are put back.
         """
-        v = self._visible(v, min_rows=1)
+        v = self.visible_batch(v, min_rows=1)
         guard = self.finite_guard()
         self.trainer.step(v, self.learning_rate)
         cost = float(self.reconstruction_cost(v))
@@ -381,10 +354,10 @@ class RBM(keras.layers.Layer):
         try:
             guard.check(when, monitored)
         except TrainingDivergedError:
-            self._trainer = None
+            self.reset_trainer()
             raise
 
-    def cd_settings(self, **overrides) -> "CDSettings":
+    def cd_settings(self, **overrides) -> CDSettings:
         """The training settings: the constructor's, with any of ``overrides`` that is not None in their place."""
         given = {name: value for name, value in overrides.items() if value is not None}
         unknown = set(given) - set(CDSettings.__dataclass_fields__)
@@ -395,261 +368,28 @@ class RBM(keras.layers.Layer):
         return CDSettings(**{**defaults, **given})
 
     @property
-    def trainer(self) -> "_CDTrainer":
+    def trainer(self) -> CDTrainer:
         """The compiled update for the constructor's settings, and its state (momentum buffers, persistent chains)."""
         return self.trainer_for(self.cd_settings())
 
-    def trainer_for(self, settings: "CDSettings") -> "_CDTrainer":
+    def trainer_for(self, settings: CDSettings) -> CDTrainer:
         """The compiled update for ``settings``: the last one made, while its settings stay the same.
 
         The learning rate is an argument of each compiled call, not part of the compiled
         update, so a schedule changes it without resetting PCD's chains or the momentum.
         """
         if self._trainer is None or self._trainer.config != settings.compiled:
-            self._trainer = _CDTrainer(self, settings)
+            self._trainer = CDTrainer(self, settings)
         return self._trainer
+
+    def reset_trainer(self) -> None:
+        """Drop the compiled update and its state (momentum, persistent chains): the next run starts afresh."""
+        self._trainer = None
 
     def fit(self, data, num_epochs: int = 10, batch_size: int = 100, **kwargs) -> dict:
         """Train on ``data`` (see :func:`train_rbm` for the arguments); return the history, as Keras' ``fit`` does."""
         return train_rbm(self, data, num_epochs=num_epochs, batch_size=batch_size, **kwargs).history
 
-
-@dataclass(frozen=True)
-class CDSettings:
-    """How CD-k / PCD-k trains an RBM: what Keras would call its optimizer.
-
-    An RBM's constructor arguments are its defaults (:meth:`RBM.cd_settings`);
-    :func:`train_rbm` takes any of them as keywords for one run, and leaves the layer's
-    own settings as they are.
-    """
-
-    learning_rate: float
-    cd_steps: int
-    persistent: bool
-    momentum: float
-    weight_decay: float
-
-    def __post_init__(self):
-        # Checked, and held as plain Python numbers, whoever builds them: the RBM's
-        # constructor (its defaults) or train_rbm (one run's).
-        object.__setattr__(self, "learning_rate", check_float("learning_rate", self.learning_rate, 0.0, low_open=True))
-        object.__setattr__(self, "cd_steps", check_int("cd_steps", self.cd_steps))
-        if not isinstance(self.persistent, bool):
-            raise ValueError(f"persistent must be True or False, got {self.persistent!r}")
-        object.__setattr__(self, "momentum", check_float("momentum", self.momentum, 0.0, 1.0, high_open=True))
-        object.__setattr__(self, "weight_decay", check_float("weight_decay", self.weight_decay, 0.0))
-
-    @property
-    def compiled(self) -> tuple:
-        """The settings compiled into the update: all but the learning rate."""
-        return (self.cd_steps, self.persistent, self.momentum, self.weight_decay)
-
-
-class _CDTrainer:
-    """The compiled CD-k / PCD-k update of an RBM, with its momentum and chain state.
-
-    The hot path uses the sufficient statistics (five matrix products per CD-1 step at
-    batch size B: v W, h W^T, v_k W and the two outer products), not the tape: both give
-    the same gradient (:meth:`RBM.cd_statistics`, tested). A block of minibatches runs
-    inside one XLA-compiled call (:data:`~dbn_course.training.BLOCK_BATCHES`), because a
-    TensorFlow function call costs about half a millisecond here and XLA fuses the
-    elementwise work. The uniform noise for the samples is drawn by the layer's seeded
-    generator just before each call: XLA's own random-number kernels are several times
-    slower on a CPU.
-    """
-
-    NOISE_BYTES_PER_CALL = 32 * 2**20
-
-    def __init__(self, rbm: RBM, settings: CDSettings):
-        self.rbm = rbm
-        self.config = settings.compiled
-        self.cd_steps, self.persistent = settings.cd_steps, settings.persistent
-        self.velocity = [tf.Variable(tf.zeros_like(var.value), trainable=False) for var in (rbm.W, rbm.b, rbm.c)]
-        self.chains = None  # PCD: hidden states of the persistent chains, created on the first step
-        self._run = tf.function(self._run_batches, jit_compile=True, reduce_retracing=True)
-        self._noise = tf.function(self._draw_noise, reduce_retracing=True)
-
-    def steps_per_call(self, batch_size: int) -> int:
-        """Minibatches per compiled call: a block, or fewer if their noise would pass NOISE_BYTES_PER_CALL."""
-        rbm = self.rbm
-        per_step = 4 * self.cd_steps * batch_size * (rbm.number_visible_units + rbm.number_hidden_units)
-        return max(1, min(training.BLOCK_BATCHES, self.NOISE_BYTES_PER_CALL // per_step))
-
-    def step(self, v0, learning_rate: float) -> None:
-        """One update on the minibatch ``v0`` (a float tensor of shape (B, n_v))."""
-        self.run(v0, tf.range(tf.shape(v0)[0])[tf.newaxis, :], 1.0, learning_rate)
-
-    def run(self, data, batch_indices, scale: float, learning_rate: float) -> None:
-        """One update per row of ``batch_indices``, each on ``data[row] * scale``."""
-        rbm = self.rbm
-        if self.persistent and self.chains is None:
-            first = tf.cast(tf.gather(data, batch_indices[0]), tf.float32) * scale
-            self.chains = tf.Variable(rbm._bernoulli(rbm._hidden_probabilities(first)), trainable=False)
-        rows = self.chains.shape[0] if self.persistent else batch_indices.shape[1]
-        noise_h, noise_v = self._noise(tf.constant([batch_indices.shape[0], self.cd_steps, rows]))
-        self._run(data, batch_indices, tf.constant(scale, tf.float32), tf.constant(learning_rate, tf.float32),
-                  noise_h, noise_v)
-
-    def _draw_noise(self, shape):
-        rbm = self.rbm
-        return (rbm.sampler.uniform(tf.concat([shape, [rbm.number_hidden_units]], 0)),
-                rbm.sampler.uniform(tf.concat([shape, [rbm.number_visible_units]], 0)))
-
-    def _run_batches(self, data, batch_indices, scale, learning_rate, noise_h, noise_v):
-        for i in tf.range(tf.shape(batch_indices)[0]):
-            v0 = tf.cast(tf.gather(data, batch_indices[i]), tf.float32) * scale
-            self._update(v0, learning_rate, noise_h[i], noise_v[i])
-
-    def _update(self, v0, learning_rate, noise_h, noise_v):
-        """One CD-k / PCD-k update; ``noise_h[j]`` and ``noise_v[j]`` drive the samples of sweep j."""
-        rbm = self.rbm
-        cd_steps, persistent, momentum, weight_decay = self.config
-        h_data = rbm._hidden_probabilities(v0)
-        # CD starts the chain from h ~ p(h | data); PCD continues its persistent chains.
-        h = self.chains.value() if persistent else tf.cast(noise_h[0] < h_data, tf.float32)
-        v_model, h_model = v0, h_data
-        for j in range(cd_steps):
-            v_model = rbm._visible_from_noise(noise_v[j], rbm._visible_probabilities(h))
-            h_model = rbm._hidden_probabilities(v_model)
-            if persistent:
-                h = tf.cast(noise_h[j] < h_model, tf.float32)
-            elif j + 1 < cd_steps:
-                h = tf.cast(noise_h[j + 1] < h_model, tf.float32)
-        if persistent:
-            self.chains.assign(h)
-        grads = RBM._statistics(v0, h_data, v_model, h_model)
-        if weight_decay:
-            grads[0] = grads[0] + weight_decay * rbm.W
-        for var, velocity, grad in zip((rbm.W, rbm.b, rbm.c), self.velocity, grads):
-            if momentum:
-                velocity.assign(momentum * velocity - learning_rate * grad)
-                var.assign_add(velocity.value())
-            else:
-                var.assign_sub(learning_rate * grad)
-
-
-def train_rbm(rbm: RBM, data, map_fn=None, num_epochs: int = 10, tolerance: float | None = None,
-              batch_size: int = 100, shuffle_buffer: int = 10_000, *, learning_rate: float | None = None,
-              cd_steps: int | None = None, persistent: bool | None = None, momentum: float | None = None,
-              weight_decay: float | None = None, schedule=None, shuffle: bool = True, seed: int | None = None,
-              monitor_size: int = 2000, progress: bool = True, print_costs: bool = False, callbacks=(),
-              description: str = "RBM training", stop_event=None) -> RBM:
-    """Train an RBM by CD-k or PCD-k on every minibatch of every epoch; return it, its history on it.
-
-    The first six arguments are the book's, in the book's order:
-    ``rbm = train_rbm(rbm, mnist_train, partial(flatten_image, label=False), 100, 0.5, 2000)``
-    trains 100 epochs at most, stopping once the cost moves by 0.5 nats or less, in
-    minibatches of 2,000. The rest are keyword-only. The epochs, Stop, callbacks, history
-    and schedule are the training engine's (:mod:`dbn_course.training`).
-
-    Args:
-        rbm: the model.
-        data: an array of shape (examples, n_v) -- floats in [0, 1], uint8 pixel values
-            read as value / 255, or booleans; images of n_v pixels are flattened -- or a
-            ``tf.data.Dataset`` of such examples, one per element (after ``map_fn``), like
-            the book's ``mnist_train``; a label in the elements (tfds dicts or
-            ``(image, label)`` pairs) is dropped. Arrays train fastest. What is accepted
-            is :mod:`dbn_course.inputs`' to say.
-        map_fn: applied to a dataset's elements first (e.g. ``flatten_image`` without
-            labels); ``None`` for arrays.
-        num_epochs: passes over the data.
-        tolerance: stop early once the monitored cost changes by at most this much
-            between epochs (``None``: never). The cost is the reconstruction cost of
-            the first ``monitor_size`` examples, measured after each epoch with the
-            epoch's final weights (the book averages the minibatch costs of the epoch).
-        batch_size: examples per update.
-        shuffle_buffer: buffer of ``Dataset.shuffle`` when ``data`` is a dataset.
-        learning_rate, cd_steps, persistent, momentum, weight_decay: the training
-            settings for this run (:class:`CDSettings`); each one not given is the RBM
-            constructor's. The layer's own settings do not change.
-        schedule: the learning rate of each epoch, ``schedule(epoch)`` (e.g.
-            ``linear_decay(0.1, num_epochs)``); default: ``learning_rate`` throughout.
-        shuffle: reshuffle the examples every epoch.
-        seed: seeds the shuffling.
-        monitor_size: the number of examples (the first ones) on which the
-            reconstruction cost is measured after each epoch.
-        progress: show a ``tqdm`` progress bar.
-        print_costs: print ``epoch: e, cost: c`` after each epoch, as the book's loop does.
-        callbacks: functions ``f(rbm, epoch, history)`` called after each epoch; one that
-            returns True stops training.
-        description: the progress bar's label.
-        stop_event: a :class:`threading.Event` another thread may set (a panel's Stop
-            button): training then ends within one block of minibatches, mid-epoch if
-            need be, and the history records the part-epoch as its last entry.
-
-    Returns:
-        ``rbm``, trained, with its history as ``rbm.history`` (as Keras keeps a model's),
-        in the engine's format: ``reconstruction_cost``, ``epoch_seconds`` and
-        ``learning_rate`` per epoch, ``stopped_early`` and ``stop_reason``.
-
-    Raises:
-        TypeError: ``map_fn`` is not a function (the book's order puts it third).
-        ValueError: bad data (empty, outside [0, 1], the wrong width) or settings.
-        TrainingDivergedError: the weights or the monitored cost became NaN or infinite
-            (checked every epoch); the weights of the last finite epoch are put back.
-    """
-    if map_fn is not None and not callable(map_fn):
-        raise TypeError(f"map_fn must be a function applied to the dataset's elements (or None), got {map_fn!r}. "
-                        "The arguments go in the book's order: train_rbm(rbm, data, map_fn, num_epochs, tolerance, "
-                        "batch_size); for arrays pass map_fn=None or name the others, e.g. num_epochs=5")
-    num_epochs = check_int("num_epochs", num_epochs)
-    batch_size = check_int("batch_size", batch_size)
-    shuffle_buffer = check_int("shuffle_buffer", shuffle_buffer)
-    monitor_size = check_int("monitor_size", monitor_size)
-    if tolerance is not None:
-        tolerance = check_float("tolerance", tolerance, 0.0)
-    settings = rbm.cd_settings(learning_rate=learning_rate, cd_steps=cd_steps, persistent=persistent,
-                               momentum=momentum, weight_decay=weight_decay)
-    rng = np.random.default_rng(seed)
-
-    if isinstance(data, tf.data.Dataset):
-        dataset = visible_dataset(data, rbm.number_visible_units, map_fn)
-        monitor = tf.concat(list(dataset.take(monitor_size).batch(monitor_size)), axis=0)
-        if shuffle:
-            dataset = dataset.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
-        dataset = dataset.batch(batch_size).prefetch(2)
-        cardinality = int(dataset.cardinality())
-        batches_per_epoch = cardinality if cardinality > 0 else None
-
-        def run_epoch(rate, block_done):
-            # A dataset streams its minibatches one at a time: each is its own block.
-            for batch in dataset:
-                trainer.step(tf.convert_to_tensor(batch, tf.float32), rate)
-                if block_done(1):
-                    return
-    else:
-        if map_fn is not None:
-            raise ValueError("map_fn applies to datasets; transform arrays before training")
-        array, scale = as_array(data, rbm.number_visible_units, "training data", min_rows=1)
-        if array.dtype not in (np.uint8, np.bool_):
-            array = np.ascontiguousarray(array, np.float32)
-        monitor = tf.constant(np.asarray(array[:monitor_size], np.float32)) * scale
-        tensor = tf.constant(array)
-        batches_per_epoch = math.ceil(len(array) / batch_size)
-
-        def run_epoch(rate, block_done):
-            block = trainer.steps_per_call(batch_size)
-            for indices in training.block_order(len(array), batch_size, rng if shuffle else None, block):
-                trainer.run(tensor, tf.constant(indices), scale, rate)
-                if block_done(len(indices)):
-                    return
-
-    monitor = rbm._visible(monitor, "training data")
-    trainer = rbm.trainer_for(settings)
-    engine = training.Engine(
-        rbm, run_epoch, lambda epoch: {"reconstruction_cost": float(rbm.reconstruction_cost(monitor))},
-        metrics=["reconstruction_cost"], num_epochs=num_epochs, batches_per_epoch=batches_per_epoch,
-        guard=rbm.finite_guard(settings.learning_rate),
-        schedule=schedule or training.constant(settings.learning_rate), callbacks=callbacks, tolerance=tolerance,
-        stop_event=stop_event, progress=progress, description=description,
-        printer=(lambda epoch, values: f"epoch: {epoch}, cost: {values['reconstruction_cost']:.4f}")
-        if print_costs else None)
-    try:
-        rbm.history = engine.run()
-    except TrainingDivergedError:
-        rbm._trainer = None  # its momentum and chains came from the diverged weights
-        raise
-    return rbm
 
 
 def save_rbm(rbm: RBM, path) -> None:

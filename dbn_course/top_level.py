@@ -31,7 +31,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from . import evaluation
+from . import evaluation, gibbs
 from .rbm import RBM
 from .validation import check_int, check_unit_interval
 
@@ -52,13 +52,13 @@ class LabelledRBM(RBM):
     """
 
     def __init__(self, number_hidden_units, number_label_units=10, number_visible_units=None, **kwargs):
+        # An instance attribute in place of RBM's class-level 0: the sampler's softmax group.
         self.number_label_units = check_int("number_label_units", number_label_units, minimum=2)
         if number_visible_units is not None and check_int("number_visible_units", number_visible_units) \
                 <= self.number_label_units:
             raise ValueError(f"number_visible_units ({number_visible_units}) must exceed the "
                              f"{self.number_label_units} label units: it counts features and labels")
         self._label_free_energies_fn = None
-        self._gibbs_fn = None
         super().__init__(number_hidden_units, number_visible_units, **kwargs)
 
     def get_config(self):
@@ -71,26 +71,14 @@ class LabelledRBM(RBM):
         """n_x: the visible units that are not labels."""
         return self.number_visible_units - self.number_label_units
 
-    # ------------------------------------------------------------------ the softmax label units
-
-    def _visible_probabilities(self, h):
-        logits = tf.matmul(h, self.W, transpose_b=True) + self.b
-        n_x = self.number_feature_units
-        return tf.concat([tf.sigmoid(logits[:, :n_x]), tf.nn.softmax(logits[:, n_x:])], axis=1)
-
-    def _visible_from_noise(self, noise, probabilities):
-        n_x = self.number_feature_units
-        features = tf.cast(noise[:, :n_x] < probabilities[:, :n_x], probabilities.dtype)
-        return tf.concat([features, _categorical_from_noise(noise[:, n_x], probabilities[:, n_x:])], axis=1)
-
     def reconstruction_cost(self, v):
         """Cross-entropy of (x, y) with its mean-field reconstruction, in nats per example.
 
         Binary cross-entropy over the features plus the categorical cross-entropy of the
         label, so that the label counts as one softmax unit, not n_y binary ones.
         """
-        v = self._visible(v)
-        logits = tf.matmul(self._hidden_probabilities(v), self.W, transpose_b=True) + self.b
+        v = self.visible_batch(v)
+        logits = tf.matmul(gibbs.hidden_probabilities(v, self.W, self.c), self.W, transpose_b=True) + self.b
         n_x = self.number_feature_units
         features = evaluation.binary_cross_entropy_from_logits(v[:, :n_x], logits[:, :n_x])
         labels = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(v[:, n_x:], logits[:, n_x:]))
@@ -135,17 +123,12 @@ class LabelledRBM(RBM):
         """
         features = self._features(features)
         if self._label_free_energies_fn is None:
-            self._label_free_energies_fn = tf.function(self._label_free_energies_slice, reduce_retracing=True)
+            self._label_free_energies_fn = tf.function(
+                lambda x: gibbs.label_free_energies(x, self.W, self.b, self.c, self.number_label_units),
+                reduce_retracing=True)
         slices = [self._label_free_energies_fn(features[i:i + batch_size])
                   for i in range(0, int(features.shape[0]), batch_size)]
         return tf.concat(slices, axis=0) if slices else tf.zeros((0, self.number_label_units))
-
-    def _label_free_energies_slice(self, x):
-        n_x = self.number_feature_units
-        W, U = self.W[:n_x], self.W[n_x:]
-        b, d = self.b[:n_x], self.b[n_x:]
-        inputs = (tf.matmul(x, W) + self.c)[:, tf.newaxis, :] + U[tf.newaxis]  # (batch, n_y, n_h)
-        return -tf.linalg.matvec(x, b)[:, tf.newaxis] - d - tf.reduce_sum(tf.nn.softplus(inputs), axis=-1)
 
     def label_probabilities(self, features):
         """p(y | x) = softmax(-F(x, e_k)) over the classes k, exactly."""
@@ -175,43 +158,16 @@ class LabelledRBM(RBM):
         """
         features = self._features(features)
         steps = check_int("steps", steps)
-        every = steps if record_every is None else check_int("record_every", record_every)
-        n = int(features.shape[0])
-        clamp = labels is not None
-        if clamp:
-            one_hot = self.one_hot(labels, n)
+        if record_every is not None:
+            record_every = check_int("record_every", record_every)
+        n, n_x = int(features.shape[0]), self.number_feature_units
+        if labels is not None:
+            one_hot, clamp = self.one_hot(labels, n), tf.range(self.number_visible_units) >= n_x
         else:
-            one_hot = self._random_visible(n)[:, self.number_feature_units:]
-        x = tf.cast(self.sampler.uniform(tf.shape(features)) < features, tf.float32)
-        if self._gibbs_fn is None:
-            self._gibbs_fn = tf.function(self._gibbs_loop, reduce_retracing=True)
-        v, frames = self._gibbs_fn(tf.concat([x, one_hot], axis=1), tf.constant(steps), tf.constant(every),
-                                   tf.constant(clamp))
-        result = (v[:, : self.number_feature_units], tf.argmax(v[:, self.number_feature_units:], axis=1).numpy())
-        return (*result, frames) if record_every is not None else result
-
-    def _gibbs_loop(self, v, steps, every, clamp):
-        n_x = self.number_feature_units
-        clamped = v[:, n_x:]
-        frames = tf.TensorArray(tf.float32, size=steps // every, element_shape=(None, n_x))
-        for i in tf.range(steps):
-            h = self._bernoulli(self._hidden_probabilities(v))
-            v = self._sample_visible(self._visible_probabilities(h))
-            if clamp:
-                v = tf.concat([v[:, :n_x], clamped], axis=1)
-            if (i + 1) % every == 0:
-                frames = frames.write((i + 1) // every - 1, v[:, :n_x])
-        return v, frames.stack()
-
-
-def _categorical_from_noise(u, probabilities):
-    """One-hot categorical samples, one per row of ``probabilities``, from uniform ``u`` (batch,).
-
-    The class is the first k whose cumulative probability exceeds u (scaled by the row's
-    total, so rounding cannot leave a row without a class).
-    """
-    cumulative = tf.cumsum(probabilities, axis=1)
-    threshold = u[:, tf.newaxis] * cumulative[:, -1:]
-    index = tf.reduce_sum(tf.cast(cumulative <= threshold, tf.int32), axis=1)
-    index = tf.minimum(index, tf.shape(probabilities)[1] - 1)
-    return tf.one_hot(index, tf.shape(probabilities)[1], dtype=probabilities.dtype)
+            one_hot, clamp = self._random_visible(n)[:, n_x:], None
+        x = gibbs.draw_bernoulli(self.sampler, features)
+        v, frames = gibbs.sample(tf.concat([x, one_hot], axis=1), *self.weight_tensors(), self.sampler, steps,
+                                 number_label_units=self.number_label_units, clamp=clamp,
+                                 record_every=record_every, record="states")
+        result = (v[:, :n_x], tf.argmax(v[:, n_x:], axis=1).numpy())
+        return (*result, frames[:, :, :n_x]) if record_every is not None else result

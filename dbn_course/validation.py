@@ -55,3 +55,39 @@ def check_unit_interval(x, name: str = "x") -> None:
                     "or pass the uint8 pixels as they are.")
         raise ValueError(f"{name} must lie in [0, 1] (probabilities of binary units); "
                          f"got values from {low:g} to {high:g}.{hint}")
+
+
+RBM_ARGUMENTS = {"number_hidden_units", "number_visible_units", "learning_rate", "cd_steps", "persistent",
+                 "momentum", "weight_decay", "seed"}
+
+
+def check_rbm_params(rbm_params) -> list[dict]:
+    """A DBN's ``rbm_params``, checked: one dict of RBM arguments per layer, whose sizes chain."""
+    if isinstance(rbm_params, dict) or not isinstance(rbm_params, (list, tuple)):
+        raise ValueError(f"rbm_params must be a list of dicts, one per layer; got {type(rbm_params).__name__}")
+    if not rbm_params:
+        raise ValueError("rbm_params is empty: a DBN needs at least one RBM")
+    checked = []
+    for index, params in enumerate(rbm_params):
+        if not isinstance(params, dict):
+            raise ValueError(f"rbm_params[{index}] must be a dict of RBM arguments, got {params!r}")
+        unknown = set(params) - RBM_ARGUMENTS
+        if unknown:
+            raise ValueError(f"rbm_params[{index}] has unknown arguments {sorted(unknown)}; "
+                             f"allowed: {sorted(RBM_ARGUMENTS)}")
+        if "number_hidden_units" not in params:
+            raise ValueError(f"rbm_params[{index}] needs number_hidden_units")
+        params = dict(params)
+        check_int(f"rbm_params[{index}]['number_hidden_units']", params["number_hidden_units"])
+        if index == 0:
+            if "number_visible_units" not in params:
+                raise ValueError("rbm_params[0] needs number_visible_units (784 for MNIST)")
+            check_int("rbm_params[0]['number_visible_units']", params["number_visible_units"])
+        else:
+            below = checked[-1]["number_hidden_units"]
+            if params.setdefault("number_visible_units", below) != below:
+                raise ValueError(f"layer sizes do not chain: rbm_params[{index}] has "
+                                 f"{params['number_visible_units']} visible units but the layer below has "
+                                 f"{below} hidden units")
+        checked.append(params)
+    return checked

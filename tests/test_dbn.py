@@ -70,6 +70,36 @@ def test_layer_sizes_chain_and_shapes_hold():
     assert unlabelled(np.zeros((2, 784), np.float32)).shape == (2, 128)
 
 
+def test_the_dbn_is_a_keras_model_built_from_its_layer_sizes():
+    """The constructor builds every weight (Keras' build), and the forward pass works on symbolic inputs too."""
+    import keras
+
+    dbn = DBN(small_params((784, 32, 48)), number_label_units=10, seed=0)
+    assert dbn.built and all(rbm.built for rbm in dbn.rbms)
+    assert [w.path for w in dbn.weights][:2] == ["deep_belief_network/G_1", "deep_belief_network/g_1"]
+    assert dbn.count_params() == 32 * 784 + 784 + (784 * 32 + 784 + 32) + (42 * 48 + 42 + 48)
+    assert dbn.compute_output_shape((None, 784)) == (None, 10)
+    inputs = keras.Input((784,))
+    wrapped = keras.Model(inputs, dbn(inputs))
+    assert wrapped.output.shape == (None, 10)
+    images = np.random.default_rng(1).random((4, 784)).astype(np.float32)
+    np.testing.assert_allclose(wrapped.predict(images, verbose=0), dbn(images).numpy(), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="784 visible units"):
+        dbn.build((None, 28))
+    unlabelled = DBN(small_params((784, 32, 48)), seed=0)
+    assert unlabelled.compute_output_shape((None, 784)) == (None, 48)
+
+
+def test_an_unlabelled_dbns_frames_are_the_chains_states(mnist_subset):
+    """The last recorded frame is the chain's final state, taken down: the digits returned."""
+    dbn = DBN(small_params((784, 16, 32)), num_epochs=1, seed=0)
+    dbn.pretrain(mnist_subset[0][:200], progress=False)
+    images, _, frames = dbn.generate(n=3, gibbs_steps=10, record_every=5)
+    assert frames.shape == (2, 3, 784)
+    np.testing.assert_array_equal(frames[-1], images)  # two layers: the down pass from h_1 draws nothing
+    assert not np.array_equal(frames[0], frames[1])
+
+
 def test_the_book_can_give_every_layer_its_visible_units():
     dbn = DBN([dict(number_visible_units=784, number_hidden_units=20),
                dict(number_visible_units=20, number_hidden_units=30)], seed=0)

@@ -54,6 +54,18 @@ def test_no_absolute_paths_of_a_build_machine():
     assert offenders == []
 
 
+def test_the_package_reaches_other_objects_only_through_their_public_names():
+    """A model uses another's kernels (``gibbs.hidden_probabilities(v, rbm.W, rbm.c)``), never ``rbm._method``."""
+    private_use = re.compile(r"\b(?!self\b|cls\b|super\b)[A-Za-z_]\w*(?:\[[^\]]*\])?\._(?!repr_)[a-z]\w*")  # IPython's _repr_*_ are a protocol
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}: {match.group(0)}"
+        for path in sorted((ROOT / "dbn_course").rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        for match in private_use.finditer(line.split("#")[0])
+    ]
+    assert offenders == []
+
+
 @pytest.mark.parametrize("path", notebooks(), ids=lambda p: p.name)
 def test_notebook_conventions(path):
     nb = json.loads(path.read_text())

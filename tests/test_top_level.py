@@ -5,8 +5,9 @@ import pytest
 import tensorflow as tf
 
 from dbn_course import evaluation
+from dbn_course.gibbs import categorical
 from dbn_course.rbm import train_rbm
-from dbn_course.top_level import LabelledRBM, _categorical_from_noise
+from dbn_course.top_level import LabelledRBM
 
 N_FEATURES, N_LABELS, N_HIDDEN = 3, 3, 4
 
@@ -63,10 +64,10 @@ def test_label_units_are_softmax_and_their_samples_one_hot():
 def test_categorical_draws_follow_their_probabilities():
     p = tf.constant([[0.1, 0.6, 0.3]] * 40_000)
     u = tf.random.stateless_uniform([40_000], seed=(1, 2))
-    frequencies = _categorical_from_noise(u, p).numpy().mean(axis=0)
+    frequencies = categorical(u, p).numpy().mean(axis=0)
     np.testing.assert_allclose(frequencies, [0.1, 0.6, 0.3], atol=0.01)
     # Rounding in the cumulative sum never leaves a row without a class.
-    edge = _categorical_from_noise(tf.constant([0.9999999]), tf.constant([[0.3, 0.3, 0.3999]])).numpy()
+    edge = categorical(tf.constant([0.9999999]), tf.constant([[0.3, 0.3, 0.3999]])).numpy()
     assert edge.sum() == 1
 
 

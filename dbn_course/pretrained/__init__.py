@@ -99,6 +99,7 @@ def _shared_classifier():
 
 def classify(images) -> np.ndarray:
     """Labels the shipped classifier gives ``images`` ((n, 784) in [0, 1], or uint8 pixels)."""
-    from .. import classifier
+    from ..inputs import unit_array
 
-    return np.argmax(_shared_classifier().predict(classifier._as_inputs(images), batch_size=1000, verbose=0), axis=1)
+    inputs = unit_array(images, 784, "images")
+    return np.argmax(_shared_classifier().predict(inputs, batch_size=1000, verbose=0), axis=1)
