@@ -48,6 +48,11 @@ def hidden_probabilities(v, W, c):
     return tf.sigmoid(tf.matmul(v, W) + c)
 
 
+def _size(x, axis: int = -1):
+    """A dimension of x: a Python int where the shape is known (faster slices), else a tensor."""
+    return x.shape[axis] if x.shape[axis] is not None else tf.shape(x)[axis]
+
+
 def visible_probabilities(h, W, b, number_label_units: int = 0):
     """p(v = 1 | h) = sigmoid(b + h W^T), with a softmax over the last ``number_label_units`` units."""
     return _visible_probabilities_from_logits(tf.matmul(h, W, transpose_b=True) + b, number_label_units)
@@ -56,7 +61,7 @@ def visible_probabilities(h, W, b, number_label_units: int = 0):
 def _visible_probabilities_from_logits(logits, number_label_units: int):
     if not number_label_units:
         return tf.sigmoid(logits)
-    n_x = tf.shape(logits)[-1] - number_label_units
+    n_x = _size(logits) - number_label_units
     return tf.concat([tf.sigmoid(logits[:, :n_x]), tf.nn.softmax(logits[:, n_x:])], axis=1)
 
 
@@ -67,7 +72,7 @@ def label_free_energies(x, W, b, c, number_label_units: int):
     F(x, e_k) = -b_x^T x - d_k - sum_j softplus(c_j + (x W_x)_j + U_kj), so that
     p(y = e_k | x) = softmax_k(-F(x, e_k)). The intermediate holds n_y x n_h values per example.
     """
-    n_x = tf.shape(W)[0] - number_label_units
+    n_x = _size(W, 0) - number_label_units
     W_x, U, b_x, d = W[:n_x], W[n_x:], b[:n_x], b[n_x:]
     inputs = (tf.matmul(x, W_x) + c)[:, tf.newaxis, :] + U[tf.newaxis]  # (batch, n_y, n_h)
     return -tf.linalg.matvec(x, b_x)[:, tf.newaxis] - d - tf.reduce_sum(tf.nn.softplus(inputs), axis=-1)
@@ -102,7 +107,7 @@ def sample_visible(noise, probabilities, number_label_units: int = 0):
     """
     if not number_label_units:
         return bernoulli(noise, probabilities)
-    n_x = tf.shape(probabilities)[-1] - number_label_units
+    n_x = _size(probabilities) - number_label_units
     features = bernoulli(noise[:, :n_x], probabilities[:, :n_x])
     return tf.concat([features, categorical(noise[:, n_x], probabilities[:, n_x:])], axis=1)
 
