@@ -178,8 +178,9 @@ def sample(v, W, b, c, generator: tf.random.Generator, steps: int, *, number_lab
     """
     if record not in ("probabilities", "states"):
         raise ValueError(f"record must be 'probabilities' or 'states', got {record!r}")
-    v, _, frames = _run(v, W, b, c, generator, tf.ones([steps]), None, None, clamp,
-                        tf.constant(record_every or steps), number_label_units, record if record_every else None, None)
+    recording = record if record_every and steps >= record_every else None  # else no frame to keep
+    v, _, frames = _run(v, W, b, c, generator, tf.ones([steps]), None, None, clamp, tf.constant(record_every or steps),
+                        number_label_units, recording, None)
     return v, frames
 
 

@@ -85,6 +85,8 @@ def test_frames_hold_probabilities_or_states_and_bad_requests_are_named():
     assert len(np.unique(probabilities.numpy())) > 2
     # the same noise: each recorded state is a sample of the probabilities recorded beside it
     assert np.all(probabilities.numpy()[states.numpy() == 1] > 0)
+    _, none_yet = gibbs.sample(start, W, b, c, tf.random.Generator.from_seed(0), 3, record_every=4)
+    assert none_yet.shape == (0, 7, 5)
     shorter, _ = gibbs.sample(start, W, b, c, tf.random.Generator.from_seed(0), 8)
     np.testing.assert_array_equal(shorter.numpy(), states.numpy()[1])  # the first 8 sweeps of 12
     with pytest.raises(ValueError, match="'probabilities' or 'states'"):
