@@ -34,8 +34,7 @@ def cd_gradients(v_data, h_data, v_model, h_model):
     """The CD gradient of L = <F(v)>_data - <F(v)>_model from sufficient statistics, as [dW, db, dc].
 
     dL/dW = <v h^T>_model - <v h^T>_data, dL/db = <v>_model - <v>_data and
-    dL/dc = <h>_model - <h>_data, with h the hidden probabilities p(h = 1 | v) (or the
-    sampled states, as the up-down top level uses them).
+    dL/dc = <h>_model - <h>_data, with h the hidden probabilities p(h = 1 | v) of each v.
     """
     n_data = tf.cast(tf.shape(v_data)[0], tf.float32)
     n_model = tf.cast(tf.shape(v_model)[0], tf.float32)

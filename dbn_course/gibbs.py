@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-__all__ = ["bernoulli", "categorical", "draw_bernoulli", "hidden_probabilities", "label_free_energies",
+__all__ = ["anneal", "bernoulli", "categorical", "draw_bernoulli", "hidden_probabilities", "label_free_energies",
            "sample", "sample_visible", "sweep", "visible_probabilities"]
 
 
@@ -48,14 +48,14 @@ def hidden_probabilities(v, W, c):
     return tf.sigmoid(tf.matmul(v, W) + c)
 
 
-def _size(x, axis: int = -1):
-    """A dimension of x: a Python int where the shape is known (faster slices), else a tensor."""
-    return x.shape[axis] if x.shape[axis] is not None else tf.shape(x)[axis]
-
-
 def visible_probabilities(h, W, b, number_label_units: int = 0):
     """p(v = 1 | h) = sigmoid(b + h W^T), with a softmax over the last ``number_label_units`` units."""
     return _visible_probabilities_from_logits(tf.matmul(h, W, transpose_b=True) + b, number_label_units)
+
+
+def _size(x, axis: int = -1):
+    """A dimension of x: a Python int where the shape is known (faster slices), else a tensor."""
+    return x.shape[axis] if x.shape[axis] is not None else tf.shape(x)[axis]
 
 
 def _visible_probabilities_from_logits(logits, number_label_units: int):
@@ -174,7 +174,7 @@ def sample(v, W, b, c, generator: tf.random.Generator, steps: int, *, number_lab
 
     Returns:
         ``(v, frames)``: the final states and the frames, shape
-        (steps // record_every, chains, n_v) (no frames without ``record_every``).
+        (steps // record_every, chains, n_v) (zero frames without ``record_every``).
     """
     if record not in ("probabilities", "states"):
         raise ValueError(f"record must be 'probabilities' or 'states', got {record!r}")
@@ -187,6 +187,8 @@ def sample(v, W, b, c, generator: tf.random.Generator, steps: int, *, number_lab
 def anneal(v, W, b, c, base, generator: tf.random.Generator, betas, other_betas, *, reverse: bool):
     """Annealing chains from ``v`` with their log importance weights (AIS and RAISE).
 
+    The chains anneal between the base-rate model (beta = 0) and the RBM (beta = 1) through
+    log p*_beta(v) = (1 - beta) b_A^T v + beta b^T v + sum_j softplus(beta x_j), x = c + v W.
     Forward (AIS): for each k, add log p*_beta_k(v) - log p*_other_k(v) to the log
     weight, then sweep at beta_k (``other_betas`` are the previous temperatures). Reverse
     (RAISE): the weight starts at -F(v); for each k, sweep at beta_k, then subtract
