@@ -179,6 +179,7 @@ def sample(v, W, b, c, generator: tf.random.Generator, steps: int, *, number_lab
     if record not in ("probabilities", "states"):
         raise ValueError(f"record must be 'probabilities' or 'states', got {record!r}")
     recording = record if record_every and steps >= record_every else None  # else no frame to keep
+    # Without base-rate biases the betas only count the sweeps: every one is at beta = 1.
     v, _, frames = _run(v, W, b, c, generator, tf.ones([steps]), None, None, clamp, tf.constant(record_every or steps),
                         number_label_units, recording, None)
     return v, frames

@@ -250,7 +250,6 @@ def image_label_arrays(images, labels, n_visible: int):
     return images, labels
 
 
-
 def pixels_uint8(images, n_visible: int | None = None, name: str = "training images") -> np.ndarray:
     """Images as uint8 (n, n_v): pixels as given, floats in [0, 1] times 255, rounded (a quarter of float32's size)."""
     array, _ = as_array(images, n_visible, name, min_rows=1)
