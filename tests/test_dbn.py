@@ -254,7 +254,9 @@ def test_the_fine_tuned_classifier_beats_chance_after_a_short_run(pretrained, mn
     images, labels = mnist_subset
     model = dbn.to_classifier(seed=0)
     model.compile(keras.optimizers.SGD(0.1, momentum=0.9), "sparse_categorical_crossentropy")
-    model.fit(images[:1500] / 255.0, labels[:1500], batch_size=50, epochs=3, verbose=0)
+    # In order: Keras shuffles with its unseeded global generator, and shuffled runs ended
+    # anywhere from 17.6% to 25.8%; this one ends at 18.6%.
+    model.fit(images[:1500] / 255.0, labels[:1500], batch_size=50, epochs=3, verbose=0, shuffle=False)
     assert error_pct(model, images[1500:], labels[1500:]) < 25  # chance: 90%
 
 
