@@ -56,7 +56,8 @@ def test_no_absolute_paths_of_a_build_machine():
 
 def test_the_package_reaches_other_objects_only_through_their_public_names():
     """A model uses another's kernels (``gibbs.hidden_probabilities(v, rbm.W, rbm.c)``), never ``rbm._method``."""
-    private_use = re.compile(r"\b(?!self\b|cls\b|super\b)[A-Za-z_]\w*(?:\[[^\]]*\])?\._(?!repr_)[a-z]\w*")  # IPython's _repr_*_ are a protocol
+    # `name._private` or `name[i]._private`, but not self's, cls's or IPython's `_repr_*_` protocol
+    private_use = re.compile(r"\b(?!self\b|cls\b|super\b)[A-Za-z_]\w*(?:\[[^\]]*\])?\._(?!repr_)[a-z]\w*")
     offenders = [
         f"{path.relative_to(ROOT)}:{number}: {match.group(0)}"
         for path in sorted((ROOT / "dbn_course").rglob("*.py"))
