@@ -62,6 +62,9 @@ def test_a_labelled_chain_samples_the_joint_of_features_and_one_hot_labels():
     x, y = rbm.gibbs_with_labels(np.full((20_000, n_x), 0.5, np.float32), labels=None, steps=30)
     joined = np.concatenate([x.numpy(), np.eye(n_y)[y]], axis=1)
     assert 0.5 * np.abs(_frequencies(joined, states) - exact).sum() < 0.02
+    v, _ = gibbs.sample(tf.zeros((500, n_x + n_y)), *map(tf.constant, (W, b, c)), tf.random.Generator.from_seed(1), 5,
+                        number_label_units=n_y)
+    np.testing.assert_array_equal(v.numpy()[:, n_x:].sum(axis=1), 1.0)  # from no label on, exactly one on
 
 
 def test_clamped_units_keep_their_values_and_the_others_move():
