@@ -136,11 +136,11 @@ def sweep(x, noise_h, noise_v, W, b, *, number_label_units: int = 0, beta=None, 
     """
     if beta is None:
         h = bernoulli(noise_h, tf.sigmoid(x))
-        logits = tf.matmul(h, W, transpose_b=True) + b
+        probabilities = visible_probabilities(h, W, b, number_label_units)
     else:
         h = bernoulli(noise_h, tf.sigmoid(beta * x))
         logits = (1.0 - beta) * base + beta * (b + tf.matmul(h, W, transpose_b=True))
-    probabilities = _visible_probabilities_from_logits(logits, number_label_units)
+        probabilities = _visible_probabilities_from_logits(logits, number_label_units)
     return sample_visible(noise_v, probabilities, number_label_units), probabilities, h
 
 
