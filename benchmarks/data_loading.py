@@ -21,13 +21,13 @@ import time
 import common
 
 import dbn_course  # noqa: F401  (starts TensorFlow quietly)
-from dbn_course import data
+from dbn_course import data, mnist_sources
 
 
 def time_parse(directory) -> tuple[float, int]:
-    data._read_idx_split.cache_clear()
+    mnist_sources._read_idx_split.cache_clear()
     start = time.perf_counter()
-    images, _ = data._read_idx_split(str(directory), "train")
+    images, _ = mnist_sources._read_idx_split(str(directory), "train")
     return time.perf_counter() - start, len(images)
 
 
@@ -53,9 +53,9 @@ def time_offline_decision() -> float:
         release.wait(60)
         raise OSError("simulated black hole")
 
-    saved = {k: data.os.environ.pop(k, None) for k in (data.MNIST_DIR_ENV, data.OFFLINE_ENV)}
+    saved = {k: mnist_sources.os.environ.pop(k, None) for k in (data.MNIST_DIR_ENV, data.OFFLINE_ENV)}
     socket.create_connection = never_answers
-    data._resolved.clear()
+    mnist_sources._resolved.clear()
     try:
         start = time.perf_counter()
         source = data.resolve_source()
@@ -65,8 +65,8 @@ def time_offline_decision() -> float:
         socket.create_connection = real
         for key, value in saved.items():
             if value is not None:
-                data.os.environ[key] = value
-        data._resolved.clear()
+                mnist_sources.os.environ[key] = value
+        mnist_sources._resolved.clear()
     assert source.kind in ("embedded", "tfds"), source
     return elapsed
 

@@ -1,9 +1,10 @@
 """The DBN chapter's classification target: backprop fine-tuning from the DBN, against random initialisation.
 
-    python benchmarks/dbn_backprop.py --save-classifier   # full recipe; also writes the shipped classifier
-    python benchmarks/dbn_backprop.py --quick             # small layers and a few images, for CI
+    python benchmarks/dbn_backprop.py           # the shipped classifier's recipe
+    python benchmarks/dbn_backprop.py --quick   # small layers and a few images, for CI
 
-Runs the recipe of ``dbn_course/pretrained/reproduce.py``: greedy pretraining of the
+Runs the stages (``dbn_course.stages``) of the shipped models' recipe
+(``dbn_course.recipe.SHIPPED``; ``python -m dbn_course.reproduce`` writes the models): greedy pretraining of the
 784-500-500-2000 DBN with 10 label units (``dbn_pretrain_s``), then the same
 784-500-500-2000-10 sigmoid network with dropout (0.2 on the pixels, 0.5 on the hidden
 layers) trained for the recipe's epochs three ways, only the starting weights and the
@@ -26,55 +27,50 @@ from __future__ import annotations
 import common
 
 import dbn_course  # noqa: F401  (starts TensorFlow quietly)
-from dbn_course import classifier, data
-from dbn_course.pretrained import reproduce
+from dbn_course import classifier, data, recipe, stages
+from dbn_course.recipe import Backprop
+from dbn_course.reproduce import mnist_arrays
+
+ADAM = {"optimizer": "adam", "learning_rate": 1e-3}  # the modern baseline, with the recipe's decay
 
 
 def main() -> None:
-    args = common.parse_args(__doc__.splitlines()[0],
-                             extra=[("--save-classifier", "also write the shipped float16 classifier and metadata")])
-    recipe = reproduce.quick_recipe() if args.quick else reproduce.RECIPE
-    images, labels, test_images, test_labels = reproduce.mnist_arrays(args.quick)
+    args = common.parse_args(__doc__.splitlines()[0])
+    plan = recipe.quick() if args.quick else recipe.SHIPPED
+    images, labels, test_images, test_labels = mnist_arrays(args.quick)
     test = (test_images, test_labels)
     progress = not args.quick
-    settings = recipe["backprop"]
-    drop = {"dropout": settings["dropout"], "input_dropout": settings["input_dropout"], "seed": recipe["seed"]}
+    settings = plan.backprop
 
-    dbn, _, pretrain_s = reproduce.pretrain(images, labels, recipe, progress=progress)
+    pretraining = stages.pretrained_dbn(images, labels, plan, progress=progress)
+    pretrain_s = pretraining.seconds
     print(f"pretrained in {pretrain_s:.0f} s", flush=True)
-    fine_tuned = dbn.to_classifier(**drop)
-    del dbn
-    runs = {"dbn": fine_tuned,
-            "random_init_sgd": classifier.classifier_network(recipe["layer_sizes"], recipe["label_units"], **drop),
-            "random_init_adam": classifier.classifier_network(recipe["layer_sizes"], recipe["label_units"], **drop)}
+    runs = {"dbn": (pretraining.model, plan), "random_init_sgd": ("random", plan),
+            "random_init_adam": ("random", plan.replace(backprop=Backprop(**{**vars(settings), **ADAM})))}
     figures, curves = {"dbn_pretrain_s": pretrain_s}, {}
-    for name, model in runs.items():
-        optimizer = "adam" if name.endswith("adam") else "sgd"
-        history, seconds = reproduce.backprop(model, images, labels, recipe, optimizer=optimizer,
-                                              progress=progress, test=test)
-        error = classifier.error_pct(model, *test)
+    for name, (start, run_plan) in runs.items():
+        trained = stages.fine_tuned_classifier(images, labels, run_plan, start=start, test=test, test_every=10,
+                                               progress=progress)
+        history, seconds = trained.history, float(sum(trained.history["epoch_seconds"]))
+        error = classifier.error_pct(trained.model, *test)
         key = "dbn_backprop" if name == "dbn" else f"dbn_{name}"
         figures.update({f"{key}_test_error_pct": error, f"{key}_s": seconds,
                         f"{key}_final_train_loss": history["loss"][-1]})
         errors = history["test_error_pct"]
         curves[name] = [[epoch + 1, error] for epoch, error in enumerate(errors) if error is not None]
         print(f"{name}: {error:.2f}% in {seconds:.0f} s", flush=True)
+        del trained
 
     figures.update({
         "dbn_train_s": pretrain_s + figures["dbn_backprop_s"],
-        "backprop_epochs": settings["epochs"],
-        "backprop_settings": settings,
+        "backprop_epochs": settings.num_epochs,
+        "backprop_settings": plan.to_dict()["backprop"],
         "curves": curves,
         "train_examples": int(len(labels)),
         "test_examples": int(len(test_labels)),
         "data": data.current_source().describe(),
     })
     common.write_results("dbn_backprop", figures, args)
-    if args.save_classifier:
-        folder = args.out / "pretrained" if args.quick else reproduce.FOLDER
-        facts = {"data": figures["data"], "backprop_s": figures["dbn_backprop_s"]}
-        metadata = reproduce.write_classifier(fine_tuned, test_images, test_labels, recipe, facts, folder)
-        print(f"saved the float16 classifier: {metadata['classifier_test_error_pct']:.2f}%")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
 """The DBN chapter's generative targets on full MNIST: up-down test error, class-conditional samples.
 
-    python benchmarks/dbn_mnist.py --save-pretrained   # full recipe; also writes the shipped DBN
-    python benchmarks/dbn_mnist.py --quick            # small layers and a few images, for CI
+    python benchmarks/dbn_mnist.py           # the shipped models' recipe
+    python benchmarks/dbn_mnist.py --quick   # small layers and a few images, for CI
 
-Runs the recipe of ``dbn_course/pretrained/reproduce.py`` (784-500-500-2000 with 10 label
-units) and measures, in one run on one machine:
+Runs the stages (``dbn_course.stages``) of the shipped models' recipe
+(``dbn_course.recipe.SHIPPED``: 784-500-500-2000 with 10 label units) and measures, in one
+run on one machine (``python -m dbn_course.reproduce`` writes the models themselves):
 
 * ``dbn_pretrain_s``: greedy pretraining, ten CD-1 epochs per layer;
   ``dbn_pretrained_generative_test_error_pct``: the generative model's test error right
@@ -31,23 +32,23 @@ import time
 import common
 
 import dbn_course  # noqa: F401  (starts TensorFlow quietly)
-from dbn_course import data, evaluation, pretrained
-from dbn_course.pretrained import reproduce
+from dbn_course import data, evaluation, pretrained, recipe, stages
+from dbn_course.reproduce import mnist_arrays
 
 
 def main() -> None:
-    args = common.parse_args(__doc__.splitlines()[0],
-                             extra=[("--save-pretrained", "also write the shipped float16 weights and metadata")])
-    recipe = reproduce.quick_recipe() if args.quick else reproduce.RECIPE
-    images, labels, test_images, test_labels = reproduce.mnist_arrays(args.quick)
+    args = common.parse_args(__doc__.splitlines()[0])
+    plan = recipe.quick() if args.quick else recipe.SHIPPED
+    images, labels, test_images, test_labels = mnist_arrays(args.quick)
     test = (test_images, test_labels)
     progress = not args.quick
 
-    dbn, _, pretrain_s = reproduce.pretrain(images, labels, recipe, progress=progress)
+    pretraining = stages.pretrained_dbn(images, labels, plan, progress=progress)
+    dbn, pretrain_s = pretraining.model, pretraining.seconds
     pretrained_error = dbn.error_pct(*test)
     print(f"pretrained in {pretrain_s:.0f} s; generative test error {pretrained_error:.2f}%", flush=True)
 
-    history = reproduce.up_down(dbn, images, labels, recipe, progress=progress, test=test)
+    history = stages.up_down_dbn(images, labels, plan, start=dbn, progress=progress, test=test).history
     curve = {"epochs": list(range(1, len(history["epoch_seconds"]) + 1)), "top_gibbs_steps": history["top_gibbs_steps"],
              "seconds": history["seconds"], "train_error_pct": history["train_error_pct"],
              "test_error_pct": history["monitor_error_pct"]}
@@ -55,8 +56,8 @@ def main() -> None:
     updown_error = dbn.error_pct(*test)
     print(f"up-down: {updown_error:.2f}% after {len(curve['epochs'])} epochs, {updown_s:.0f} s", flush=True)
 
-    refined = dbn.clone()
-    refine_s = reproduce.refine_top_level(refined, images, labels, recipe, progress=progress)
+    refinement = stages.refined_dbn(images, labels, plan, start=dbn, progress=progress)
+    refined, refine_s = refinement.model, refinement.seconds
     refined_error = refined.error_pct(*test)
     print(f"top level refined by PCD in {refine_s:.0f} s: {refined_error:.2f}%", flush=True)
 
@@ -88,15 +89,6 @@ def main() -> None:
         "data": data.current_source().describe(),
     }
     common.write_results("dbn_mnist", figures, args)
-    if args.save_pretrained:
-        facts = {"data": figures["data"], "pretraining_s": pretrain_s,
-                 "up_down_epochs": len(curve["epochs"]), "up_down_s": updown_s, "top_level_pcd_s": refine_s,
-                 "conditional_sample_accuracy_pct": sample_accuracy,
-                 "updown_conditional_sample_accuracy_pct": updown_reading.accuracy_pct}
-        folder = args.out / "pretrained" if args.quick else reproduce.FOLDER
-        metadata = reproduce.write_generative(dbn, refined, test_images, test_labels, recipe, facts, folder)
-        print(f"saved float16 weights: DBN {metadata['dbn_updown_test_error_pct']:.2f}%, "
-              f"refined {metadata['dbn_top_level_pcd_test_error_pct']:.2f}%")
 
 
 if __name__ == "__main__":

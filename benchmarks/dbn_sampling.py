@@ -1,12 +1,12 @@
 """Persistent CD at the top level of the shipped DBN: its class-conditional samples before and after.
 
-    python benchmarks/dbn_sampling.py --save-pretrained  # also writes the shipped refined top level
-    python benchmarks/dbn_sampling.py --quick            # a few images and short chains, for CI
+    python benchmarks/dbn_sampling.py           # the shipped recipe's top-level PCD
+    python benchmarks/dbn_sampling.py --quick   # a few images and short chains, for CI
 
 Starts from the shipped DBN as up-down fine-tuning left it
-(``dbn_course.pretrained.load_dbn("up_down")``, trained by ``benchmarks/dbn_mnist.py``),
-runs the recipe's top-level PCD (``top_level_pcd`` in ``dbn_course/pretrained/reproduce.py``)
-on the full training set, and measures on one machine:
+(``dbn_course.pretrained.load_dbn("up_down")``), runs the recipe's top-level PCD
+(``dbn_course.recipe.SHIPPED.top_level_pcd``, by ``dbn_course.stages.refined_dbn``) on the
+full training set, and measures on one machine:
 
 * ``dbn_top_level_pcd_s``: the refinement's time;
 * ``dbn_updown_test_error_pct`` and ``dbn_top_level_pcd_test_error_pct``: the generative
@@ -17,20 +17,19 @@ on the full training set, and measures on one machine:
   class -- the mean over three independent batches of 1,000 digits, each batch's figure in
   the ``..._batches_pct`` lists -- and the mean ink (pixel probability) of the digits.
 
-With ``--save-pretrained`` the refined top level is saved as float16 and the figures
-after refinement are measured with the saved weights.
+The refined model is measured as trained (float32); the shipped refined top level, written
+by ``python -m dbn_course.reproduce``, is measured with its float16 weights in its
+``metadata.json``.
 """
 
 from __future__ import annotations
-
-import json
 
 import common
 import numpy as np
 
 import dbn_course  # noqa: F401  (starts TensorFlow quietly)
-from dbn_course import data, evaluation, pretrained
-from dbn_course.pretrained import reproduce
+from dbn_course import data, evaluation, pretrained, recipe, stages
+from dbn_course.reproduce import mnist_arrays
 
 
 def read_samples(dbn, batches: int, sampling: dict) -> dict:
@@ -44,10 +43,9 @@ def read_samples(dbn, batches: int, sampling: dict) -> dict:
 
 
 def main() -> None:
-    args = common.parse_args(__doc__.splitlines()[0],
-                             extra=[("--save-pretrained", "also write the shipped refined top level and metadata")])
-    recipe = reproduce.quick_recipe() if args.quick else reproduce.RECIPE
-    images, labels, test_images, test_labels = reproduce.mnist_arrays(args.quick)
+    args = common.parse_args(__doc__.splitlines()[0])
+    plan = recipe.quick() if args.quick else recipe.SHIPPED
+    images, labels, test_images, test_labels = mnist_arrays(args.quick)
     sampling = {"per_class": 10 if args.quick else 100, "gibbs_steps": 50 if args.quick else 1000}
     batches = 1 if args.quick else 3
 
@@ -57,24 +55,17 @@ def main() -> None:
     print(f"up-down DBN: {before_error:.2f}% test error; samples read as their class {before['accuracy_pct']:.1f}% "
           f"{before['batches_pct']}", flush=True)
 
-    settings = recipe["top_level_pcd"]
-    refine_s = reproduce.refine_top_level(dbn, images, labels, recipe, progress=not args.quick)
-    if args.save_pretrained:
-        folder = args.out / "pretrained" if args.quick else pretrained.FOLDER
-        folder.mkdir(parents=True, exist_ok=True)
-        if args.quick:  # the quick run refines a copy of the shipped files, never the shipped ones
-            for source in (pretrained.DBN_FILE, pretrained.METADATA_FILE):
-                (folder / source.name).write_bytes(source.read_bytes())
-        pretrained.save_top_level(dbn, folder / pretrained.TOP_LEVEL_FILE.name)
-        dbn = pretrained.load_dbn("pcd", folder)
+    settings = plan.top_level_pcd
+    refinement = stages.refined_dbn(images, labels, plan, start=dbn, progress=not args.quick)
+    dbn, refine_s = refinement.model, refinement.seconds
     after_error = dbn.error_pct(test_images, test_labels)
     after = read_samples(dbn, batches, sampling)
-    print(f"after {settings['epochs']} epochs of top-level PCD ({refine_s:.0f} s): {after_error:.2f}% test error; "
+    print(f"after {settings.num_epochs} epochs of top-level PCD ({refine_s:.0f} s): {after_error:.2f}% test error; "
           f"samples read as their class {after['accuracy_pct']:.1f}% {after['batches_pct']}", flush=True)
 
     figures = {
         "dbn_top_level_pcd_s": refine_s,
-        "top_level_pcd": settings,
+        "top_level_pcd": plan.to_dict()["top_level_pcd"],
         "dbn_updown_test_error_pct": before_error,
         "dbn_top_level_pcd_test_error_pct": after_error,
         "dbn_updown_conditional_sample_accuracy_pct": before["accuracy_pct"],
@@ -87,20 +78,11 @@ def main() -> None:
         "dbn_sample_mean_ink": after["mean_ink"],
         "samples_per_batch": 10 * sampling["per_class"],
         "gibbs_steps": sampling["gibbs_steps"],
-        "float16_weights_measured": bool(args.save_pretrained),
         "train_examples": int(len(labels)),
         "test_examples": int(len(test_labels)),
         "data": data.current_source().describe(),
     }
     common.write_results("dbn_sampling", figures, args)
-    if args.save_pretrained:
-        path = folder / pretrained.METADATA_FILE.name
-        metadata = json.loads(path.read_text())
-        metadata["recipe"]["top_level_pcd"] = settings
-        metadata.update({"dbn_top_level_pcd_test_error_pct": after_error, "top_level_pcd_s": refine_s,
-                         "conditional_sample_accuracy_pct": after["accuracy_pct"],
-                         "updown_conditional_sample_accuracy_pct": before["accuracy_pct"]})
-        path.write_text(json.dumps(metadata, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ to size TensorFlow's thread pools) and the results go to ``notebooks_one_cpu.jso
 
 Each notebook runs in a fresh kernel through papermill, with an empty model cache of its
 own, so a notebook that trains a DBN trains it (the first run a reader makes); the
-kernel's peak resident memory (``VmHWM``, see :func:`dbn_course.notebook.peak_memory_mb`) is recorded as
+kernel's peak resident memory (``VmHWM``, see ``tools/run_notebooks.py``) is recorded as
 ``notebook_<name>_peak_rss_mb`` and the wall time as ``notebook_<name>_s``. Binder leaves
 a notebook about 1.5 GB of its 2 GB.
 """
@@ -17,15 +17,17 @@ a notebook about 1.5 GB of its 2 GB.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import common
 
-from dbn_course.notebook import execute_notebook
-
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+sys.path.insert(0, str(ROOT / "tools"))
+from run_notebooks import execute_notebook  # noqa: E402  (the course's one notebook runner)
 
 
 def main() -> None:

@@ -70,10 +70,10 @@ def main() -> None:
 
     # As in a notebook: the panel's cell trains and draws once, then the learner presses Train.
     def rbm_panel(epochs):
-        return lambda: widgets.RBMPanel(train, hidden_units=100, epochs=epochs, seed=0)
+        return lambda: widgets.RBMPanel(train, hidden_units=100, num_epochs=epochs, seed=0)
 
     def dbn_panel():
-        return widgets.DBNPanel(train, train_labels, test, hidden_units=(256, 256, 512), epochs=2,
+        return widgets.DBNPanel(train, train_labels, test, hidden_units=(256, 256, 512), num_epochs=2,
                                 up_down_epochs=2, seed=0)
 
     figures = {"data_source": data.current_source().describe(), "images": n}

@@ -11,7 +11,7 @@ and measures its log-likelihood on the first ``EXAMPLES`` binary test images two
   inverse temperatures), as in ``rbm_loglik.py``. AIS underestimates log Z on average, so
   this figure tends to be too high;
 * ``rbm_pcd_raise_subset_loglik_nats``: reverse AIS
-  (:func:`dbn_course.evaluation.reverse_ais_log_likelihood`, Burda, Grosse & Salakhutdinov
+  (:func:`dbn_course.annealing.reverse_ais_log_likelihood`, Burda, Grosse & Salakhutdinov
   2015), ``RUNS`` reverse chains per image over the same 14,500 temperatures: a
   stochastic lower bound on the log-likelihood of the annealing model, which tends to
   the RBM as the schedule gets finer. Also with the first run of each image alone
@@ -31,7 +31,7 @@ import numpy as np
 from rbm_loglik import models, train
 
 import dbn_course  # noqa: F401  (starts TensorFlow quietly)
-from dbn_course import data, evaluation
+from dbn_course import annealing, data
 
 EXAMPLES = 1000
 RUNS = 5
@@ -46,22 +46,22 @@ def main() -> None:
         images, test_images, hidden, n_betas, ais_runs, examples = images[:2000], test_images[:500], 50, 500, 20, 50
     train_bits, test_bits = data.binarize_images(images, seed=1), data.binarize_images(test_images, seed=0)
     subset = test_bits[:examples]
-    base = evaluation.base_rate_biases(train_bits)
+    base = annealing.base_rate_biases(train_bits)
     settings = models(args.quick)["pcd"]
     rbm, train_s, _ = train(train_bits, hidden, settings)
 
     start = time.perf_counter()
-    ais = evaluation.ais_log_partition(rbm, base, n_runs=ais_runs, betas=evaluation.annealing_schedule(n_betas),
+    ais = annealing.ais_log_partition(rbm, base, n_runs=ais_runs, betas=annealing.annealing_schedule(n_betas),
                                        seed=0)
     ais_s = time.perf_counter() - start
-    ais_subset = evaluation.ais_log_likelihood(rbm, subset, ais)
-    ais_test = evaluation.ais_log_likelihood(rbm, test_bits, ais)
+    ais_subset = annealing.ais_log_likelihood(rbm, subset, ais)
+    ais_test = annealing.ais_log_likelihood(rbm, test_bits, ais)
 
     by_betas, seconds = {}, {}
     for k in sorted({max(4, n_betas // 14), max(4, n_betas * 4 // 14), n_betas}):
         start = time.perf_counter()
-        result = evaluation.reverse_ais_log_likelihood(rbm, subset, base, n_runs=RUNS,
-                                                       betas=evaluation.annealing_schedule(k), seed=0)
+        result = annealing.reverse_ais_log_likelihood(rbm, subset, base, n_runs=RUNS,
+                                                       betas=annealing.annealing_schedule(k), seed=0)
         seconds[str(k)] = time.perf_counter() - start
         by_betas[str(k)] = result.mean_log_likelihood
         print(f"RAISE, {k} temperatures, {RUNS} runs: {result.mean_log_likelihood:.2f} nats "

@@ -12,7 +12,7 @@ call that compiles, on an RBM with random weights (speed does not depend on them
 * ``labelled_s``: ``LabelledRBM.gibbs_with_labels`` -- the same chains on 784 features
   joined to 10 clamped label units (the top level of chapter 05's DBN);
 * ``fantasy_vs_labelled``: their ratio (1 when unlabelled chains are as fast as labelled ones);
-* ``ais_ms_per_temperature``: ``evaluation.ais_log_partition`` with 100 runs and 1,000
+* ``ais_ms_per_temperature``: ``annealing.ais_log_partition`` with 100 runs and 1,000
   temperatures, per temperature (two matrix products of 100 x 784 x 500 each).
 """
 
@@ -24,7 +24,7 @@ import common
 import numpy as np
 
 import dbn_course  # noqa: F401  (starts TensorFlow quietly)
-from dbn_course import evaluation
+from dbn_course import annealing
 from dbn_course.rbm import RBM
 from dbn_course.top_level import LabelledRBM
 
@@ -62,8 +62,8 @@ def main() -> None:
 
     fantasy = best_of(lambda: rbm.fantasy_digits(n=CHAINS, steps=steps).numpy())
     labelled = best_of(lambda: top.gibbs_with_labels(features, labels, steps=steps))
-    betas = evaluation.annealing_schedule(temperatures)
-    ais = best_of(lambda: evaluation.ais_log_partition(rbm, base, n_runs=100, betas=betas), repeats=2)
+    betas = annealing.annealing_schedule(temperatures)
+    ais = best_of(lambda: annealing.ais_log_partition(rbm, base, n_runs=100, betas=betas), repeats=2)
     figures = {
         "hidden_units": hidden,
         "chains": CHAINS,

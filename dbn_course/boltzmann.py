@@ -25,7 +25,7 @@ import math
 import numpy as np
 import tensorflow as tf
 
-from .evaluation import all_binary_states
+from .exact import all_binary_states, empirical_distribution, state_index
 from .validation import check_float, check_int
 
 MAX_EXACT_UNITS = 16
@@ -137,18 +137,8 @@ class BoltzmannMachine:
 
     def state_index(self, states) -> np.ndarray:
         """The counting-order index of each state (the row of :meth:`exact_distribution`)."""
-        s = self._states(states).astype(np.int64)
-        return s @ (1 << np.arange(self.n_units - 1, -1, -1))
+        return state_index(self._states(states))
 
     def empirical_distribution(self, states) -> np.ndarray:
         """The frequency of each of the 2^N states among ``states``."""
-        counts = np.bincount(self.state_index(states), minlength=2 ** self.n_units)
-        return counts / counts.sum()
-
-
-def total_variation(p, q) -> float:
-    """Total-variation distance 1/2 sum_k |p_k - q_k| between two distributions."""
-    p, q = np.asarray(p, np.float64), np.asarray(q, np.float64)
-    if p.shape != q.shape:
-        raise ValueError(f"distributions of different sizes: {p.shape} and {q.shape}")
-    return 0.5 * float(np.abs(p - q).sum())
+        return empirical_distribution(self._states(states))

@@ -2,8 +2,9 @@
 
 A notebook that trains a DBN for minutes should not make its reader wait again: the
 first run saves the model and its training history; a second run with the same
-configuration (hyperparameters, data, package version) loads them in a second. Any change
-of configuration gives a new key, so a stale model is never used.
+configuration (recipe, data, package version) loads them in a second. Any change of
+configuration gives a new key, so a stale model is never used. The training stages
+(:mod:`dbn_course.stages`) use it when called with ``cache=True``.
 
 Where: ``$DBN_COURSE_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/dbn-course``, else
 ``~/.cache/dbn-course``. Delete the folder to clear it; ``DBN_COURSE_CACHE=0`` turns
@@ -17,9 +18,11 @@ import json
 import os
 import warnings
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
-import keras
+from .deprecation import warn_renamed
+from .recipe import SHIPPED, Backprop, Pretraining, Recipe, UpDown
+from .saving import load_model, save_model
 
 CACHE_DIR_ENV = "DBN_COURSE_CACHE_DIR"
 CACHE_SWITCH_ENV = "DBN_COURSE_CACHE"
@@ -54,8 +57,7 @@ def cache_key(kind: str, config: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def cached_model(kind: str, config: dict, train: Callable[[], tuple[keras.Model, dict]]) -> tuple[keras.Model, dict,
-                                                                                                   bool]:
+def cached_model(kind: str, config: dict, train: Callable[[], tuple[Any, Any]]) -> tuple[Any, Any, bool]:
     """Load the model trained with ``config`` from the cache, or train and save it.
 
     Args:
@@ -73,7 +75,7 @@ def cached_model(kind: str, config: dict, train: Callable[[], tuple[keras.Model,
     model_path, history_path = folder / f"{kind}-{key}.keras", folder / f"{kind}-{key}.json"
     if enabled() and model_path.exists() and history_path.exists():
         try:
-            model = keras.saving.load_model(model_path)
+            model = load_model(model_path)
             history = json.loads(history_path.read_text())["history"]
             return model, history, True
         except (OSError, ValueError, KeyError) as exc:  # a damaged entry: retrain and overwrite it
@@ -81,11 +83,7 @@ def cached_model(kind: str, config: dict, train: Callable[[], tuple[keras.Model,
     model, history = train()
     if enabled():
         folder.mkdir(parents=True, exist_ok=True)
-        partial = model_path.with_suffix(".partial.keras")
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="__array__ implementation", category=DeprecationWarning)
-            model.save(partial)
-        os.replace(partial, model_path)
+        save_model(model, model_path)
         history_path.write_text(json.dumps({"kind": kind, "config": config, "history": history}, default=float))
     return model, history, False
 
@@ -102,83 +100,45 @@ def fingerprint(*arrays) -> str:
     return digest.hexdigest()[:16]
 
 
-def pretrained_dbn(images, labels, *, hidden_units, num_epochs: int, learning_rate: float = 0.05, cd_steps: int = 1,
-                   momentum: float = 0.5, weight_decay: float = 2e-4, batch_size: int = 100, seed: int = 0,
-                   progress: bool = True):
-    """A labelled DBN greedily pretrained on ``images`` (see :func:`~dbn_course.dbn.make_dbn`), cached.
+# ---------------------------------------------------------------- deprecated: the stages' cache=True
 
-    Chapters 04, 05 and 06 call this with the same defaults, so whichever runs first
-    trains the model and the others load it.
 
-    Returns:
-        ``(dbn, histories, from_cache)``, the histories as :meth:`~dbn_course.dbn.DBN.pretrain` gives them.
-    """
-    from .dbn import make_dbn
+def _old_recipe(seed: int = 0, **pretraining) -> Recipe:
+    """The recipe the old keyword arguments (``hidden_units``, ``num_epochs``, ... and ``seed``) described."""
+    return SHIPPED.replace(seed=seed, pretraining=Pretraining(**pretraining))
 
-    settings = dict(hidden_units=[int(n) for n in hidden_units], num_epochs=num_epochs, learning_rate=learning_rate,
-                    cd_steps=cd_steps, momentum=momentum, weight_decay=weight_decay, batch_size=batch_size, seed=seed)
-    config = {**settings, "data": fingerprint(images, labels)}
 
-    def train():
-        dbn = make_dbn(**settings)
-        return dbn, dbn.pretrain(images, labels, progress=progress)
+def pretrained_dbn(images, labels, *, progress: bool = True, **pretraining):
+    """Deprecated: use ``stages.pretrained_dbn(images, labels, recipe, cache=True)``."""
+    from . import stages
 
-    return cached_model("dbn-pretrained", config, train)
+    warn_renamed("cache.pretrained_dbn", "stages.pretrained_dbn(images, labels, recipe, cache=True)")
+    trained = stages.pretrained_dbn(images, labels, _old_recipe(**pretraining), cache=True, progress=progress)
+    return trained.model, trained.history, trained.from_cache
 
 
 def up_down_dbn(images, labels, *, pretraining: dict, num_epochs: int, learning_rate: float = 0.01,
                 top_gibbs_steps: int = 3, progress: bool = True):
-    """The DBN of :func:`pretrained_dbn` (with the ``pretraining`` arguments) fine-tuned by up-down, cached.
+    """Deprecated: use ``stages.up_down_dbn(images, labels, recipe, cache=True)``."""
+    from . import stages
 
-    The pretrained model is left as it is (and cached on its own); the fine-tuned one is a copy.
-
-    Returns:
-        ``(dbn, history, from_cache)``, the history as :meth:`~dbn_course.dbn.DBN.up_down` gives it.
-    """
-    settings = dict(num_epochs=num_epochs, learning_rate=learning_rate, top_gibbs_steps=top_gibbs_steps)
-    config = {"pretraining": dict(pretraining), **settings, "data": fingerprint(images, labels)}
-
-    def train():
-        base, _, _ = pretrained_dbn(images, labels, progress=progress, **pretraining)
-        model = base.clone()
-        return model, model.up_down(images, labels, progress=progress, **settings)
-
-    return cached_model("dbn-updown", config, train)
+    warn_renamed("cache.up_down_dbn", "stages.up_down_dbn(images, labels, recipe, cache=True)")
+    plan = _old_recipe(**pretraining).replace(up_down=UpDown(num_epochs=num_epochs, learning_rate=learning_rate,
+                                                             top_gibbs_steps=top_gibbs_steps))
+    trained = stages.up_down_dbn(images, labels, plan, cache=True, progress=progress)
+    return trained.model, trained.history, trained.from_cache
 
 
 def fine_tuned_classifier(images, labels, test, *, start: str, pretraining: dict, optimizer: str = "sgd",
                           epochs: int, learning_rate: float = 0.1, momentum: float = 0.9, seed: int = 0,
                           progress: bool = True):
-    """A 784-...-10 classifier trained by backpropagation, cached, with its test error per epoch.
+    """Deprecated: use ``stages.fine_tuned_classifier(images, labels, recipe, start=..., test=..., cache=True)``."""
+    from . import stages
 
-    Args:
-        images, labels: training data.
-        test: ``(images, labels)`` measured after each epoch.
-        start: ``"pretrained"`` (the weights of :func:`pretrained_dbn` with ``pretraining``) or
-            ``"random"`` (the same architecture, Glorot-initialised).
-        pretraining: arguments of :func:`pretrained_dbn` (for ``"random"``, only its
-            ``hidden_units`` matter).
-        optimizer, epochs, learning_rate, momentum, seed: see :func:`~dbn_course.classifier.fine_tune`.
-
-    Returns:
-        ``(model, history, from_cache)``.
-    """
-    from . import classifier
-
-    if start not in ("pretrained", "random"):
-        raise ValueError(f"start must be 'pretrained' or 'random', got {start!r}")
-    settings = dict(optimizer=optimizer, epochs=epochs, learning_rate=learning_rate, momentum=momentum, seed=seed)
-    config = {"start": start, "pretraining": dict(pretraining) if start == "pretrained" else
-              {"hidden_units": list(pretraining["hidden_units"])}, **settings,
-              "data": fingerprint(images, labels), "test": fingerprint(*test)}
-
-    def train():
-        if start == "pretrained":
-            dbn, _, _ = pretrained_dbn(images, labels, progress=progress, **pretraining)
-            model = dbn.to_classifier(seed=seed)
-        else:
-            sizes = [images.reshape(len(images), -1).shape[1], *pretraining["hidden_units"]]
-            model = classifier.classifier_network(sizes, 10, seed=seed)
-        return model, classifier.fine_tune(model, images, labels, test=test, progress=progress, **settings)
-
-    return cached_model(f"classifier-{start}", config, train)
+    warn_renamed("cache.fine_tuned_classifier", "stages.fine_tuned_classifier(images, labels, recipe, cache=True)")
+    plan = _old_recipe(**{"seed": seed, **pretraining}).replace(backprop=Backprop(
+        num_epochs=epochs, learning_rate=learning_rate, momentum=momentum, optimizer=optimizer, dropout=0.0,
+        input_dropout=0.0, schedule="constant"))
+    trained = stages.fine_tuned_classifier(images, labels, plan, start=start, test=test, cache=True,
+                                           progress=progress)
+    return trained.model, trained.history, trained.from_cache

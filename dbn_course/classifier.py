@@ -20,6 +20,7 @@ import keras
 import numpy as np
 
 from . import training
+from .deprecation import renamed_keyword
 from .guard import FiniteGuard
 from .inputs import as_array
 from .validation import check_float, check_int
@@ -69,20 +70,22 @@ def dense_layers(model: keras.Model) -> list:
     return [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
 
 
-def error_pct(model: keras.Model, images, labels, batch_size: int = 2000) -> float:
-    """Percentage of ``images`` whose most probable class is not ``labels``.
+def predict_labels(model: keras.Model, images, batch_size: int = 2000) -> np.ndarray:
+    """The most probable class of each image.
 
     uint8 images are read as value / 255, as in training, one batch at a time (no float
     copy of the whole set).
     """
     images = np.asarray(images)
     images = images.reshape(len(images), -1)
-    labels = np.asarray(labels)
-    wrong = 0
-    for start in range(0, len(images), batch_size):
-        probabilities = model(_as_inputs(images[start:start + batch_size]), training=False)
-        wrong += int(np.sum(np.argmax(probabilities, axis=1) != labels[start:start + batch_size]))
-    return 100.0 * wrong / len(images)
+    predicted = [np.argmax(model(_as_inputs(images[start:start + batch_size]), training=False), axis=1)
+                 for start in range(0, len(images), batch_size)]
+    return np.concatenate(predicted) if predicted else np.zeros(0, np.int64)
+
+
+def error_pct(model: keras.Model, images, labels, batch_size: int = 2000) -> float:
+    """Percentage of ``images`` whose most probable class is not ``labels`` (see :func:`predict_labels`)."""
+    return 100.0 * float(np.mean(predict_labels(model, images, batch_size) != np.asarray(labels)))
 
 
 def _as_inputs(images) -> np.ndarray:
@@ -91,25 +94,27 @@ def _as_inputs(images) -> np.ndarray:
     return images.astype(np.float32) / 255.0 if images.dtype == np.uint8 else images.astype(np.float32)
 
 
-def fine_tune(model: keras.Model, images, labels, *, epochs: int = 5, learning_rate: float = 0.1,
+def fine_tune(model: keras.Model, images, labels, *, num_epochs: int = 5, learning_rate: float = 0.1,
               momentum: float = 0.9, optimizer: str = "sgd", batch_size: int = 100, schedule=None, test=None,
               test_every: int = 1, seed: int | None = 0, progress: bool = True, callbacks=(),
-              stop_event=None) -> dict:
+              stop_event=None, **renamed) -> dict:
     """Train a classifier by backpropagation, measuring the test error after every epoch.
 
     :func:`fine_tuning_engine` with the same arguments, run to the end; see it for the
     arguments, the history it returns and the errors it raises.
     """
-    return fine_tuning_engine(model, images, labels, epochs=epochs, learning_rate=learning_rate, momentum=momentum,
+    num_epochs = renamed_keyword("fine_tune", renamed, "epochs", "num_epochs", num_epochs)
+    return fine_tuning_engine(model, images, labels, num_epochs=num_epochs, learning_rate=learning_rate,
+                              momentum=momentum,
                               optimizer=optimizer, batch_size=batch_size, schedule=schedule, test=test,
                               test_every=test_every, seed=seed, progress=progress, callbacks=callbacks,
                               stop_event=stop_event).run()
 
 
-def fine_tuning_engine(model: keras.Model, images, labels, *, epochs: int = 5, learning_rate: float = 0.1,
+def fine_tuning_engine(model: keras.Model, images, labels, *, num_epochs: int = 5, learning_rate: float = 0.1,
                        momentum: float = 0.9, optimizer: str = "sgd", batch_size: int = 100, schedule=None,
                        test=None, test_every: int = 1, seed: int | None = 0, progress: bool = True, callbacks=(),
-                       stop_event=None) -> training.Engine:
+                       stop_event=None, **renamed) -> training.Engine:
     """The training engine that fine-tunes a classifier by backpropagation, compiled and ready to run.
 
     :func:`fine_tune` runs it at once; :func:`~dbn_course.training.run_in_turn` runs
@@ -123,13 +128,13 @@ def fine_tuning_engine(model: keras.Model, images, labels, *, epochs: int = 5, l
     Args:
         model: e.g. from :meth:`~dbn_course.dbn.DBN.to_classifier` or :func:`classifier_network`.
         images, labels: training data; uint8 pixels are read as value / 255.
-        epochs: passes over the data.
+        num_epochs: passes over the data (``epochs``, its old name, still works until 0.4.0).
         learning_rate: the step size (SGD) or Adam's rate.
         momentum: SGD's momentum (ignored by Adam).
         optimizer: ``"sgd"`` (as in 2006) or ``"adam"``.
         batch_size: examples per step.
         schedule: the learning rate of each epoch, ``schedule(epoch)`` (e.g.
-            ``training.cosine_decay(0.1, epochs)``); default: ``learning_rate`` throughout.
+            ``training.cosine_decay(0.1, num_epochs)``); default: ``learning_rate`` throughout.
         test: optional ``(images, labels)`` measured after every ``test_every`` epochs and
             after the last.
         test_every: epochs between test measurements (``None`` in the history between them).
@@ -153,7 +158,8 @@ def fine_tuning_engine(model: keras.Model, images, labels, *, epochs: int = 5, l
         TrainingDivergedError: the loss or a weight became NaN or infinite; the weights of
             the last finite epoch are put back.
     """
-    epochs = check_int("epochs", epochs)
+    num_epochs = check_int("num_epochs", renamed_keyword("fine_tuning_engine", renamed, "epochs", "num_epochs",
+                                                         num_epochs))
     learning_rate = check_float("learning_rate", learning_rate, 0.0, low_open=True)
     momentum = check_float("momentum", momentum, 0.0, 1.0, high_open=True)
     batch_size = check_int("batch_size", batch_size)
@@ -179,12 +185,12 @@ def fine_tuning_engine(model: keras.Model, images, labels, *, epochs: int = 5, l
     def measure(epoch):
         if test is None:
             return {}
-        due = (epoch + 1) % test_every == 0 or epoch + 1 == epochs or stop_requested()
+        due = (epoch + 1) % test_every == 0 or epoch + 1 == num_epochs or stop_requested()
         return {"test_error_pct": error_pct(model, *test) if due else None}
 
     return training.Engine(
         model, run_epoch, measure, metrics=["loss"] + (["test_error_pct"] if test is not None else []),
-        num_epochs=epochs, batches_per_epoch=math.ceil(n_examples / batch_size),
+        num_epochs=num_epochs, batches_per_epoch=math.ceil(n_examples / batch_size),
         guard=FiniteGuard(model.trainable_weights, "the classifier",
                           f"Lower the learning rate (now {learning_rate:g})."),
         schedule=schedule or training.constant(learning_rate), callbacks=callbacks, stop_event=stop_event,

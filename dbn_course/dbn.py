@@ -30,11 +30,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from . import classifier, gibbs
+from . import classifier, gibbs, saving
+from .deprecation import renamed
 from .guard import FiniteGuard
 from .inputs import cast_visible, image_label_arrays, unit_array, visible_batch
 from .pretraining import GreedyPretraining
 from .rbm import RBM
+from .recipe import Pretraining
 from .top_level import LabelledRBM
 from .up_down import UpDownFineTuning
 from .validation import check_float, check_int, check_rbm_params, is_symbolic
@@ -381,10 +383,17 @@ class DBN(GreedyPretraining, UpDownFineTuning, keras.Model):
         return model
 
 
-def make_dbn(hidden_units, *, number_visible_units: int = 784, number_label_units: int = 10,
-             learning_rate: float = 0.05, cd_steps: int = 1, momentum: float = 0.5, weight_decay: float = 2e-4,
-             persistent: bool = False, num_epochs: int = 10, batch_size: int = 100, seed: int | None = 0) -> DBN:
+_RECIPE = Pretraining()
+
+
+def make_dbn(hidden_units, *, number_visible_units: int = _RECIPE.number_visible_units,
+             number_label_units: int = _RECIPE.number_label_units, learning_rate: float = _RECIPE.learning_rate,
+             cd_steps: int = _RECIPE.cd_steps, momentum: float = _RECIPE.momentum,
+             weight_decay: float = _RECIPE.weight_decay, persistent: bool = _RECIPE.persistent,
+             num_epochs: int = _RECIPE.num_epochs, batch_size: int = _RECIPE.batch_size, seed: int | None = 0) -> DBN:
     """A DBN with the same RBM settings on every layer: ``make_dbn([500, 500, 2000])`` is the paper's.
+
+    The defaults are the course's recipe (:class:`~dbn_course.recipe.Pretraining`).
 
     Args:
         hidden_units: the hidden units of each RBM, bottom first; the last is the top level.
@@ -403,19 +412,6 @@ def make_dbn(hidden_units, *, number_visible_units: int = 784, number_label_unit
     return DBN(params, num_epochs=num_epochs, batch_size=batch_size, number_label_units=number_label_units, seed=seed)
 
 
-
-def save_dbn(dbn: DBN, path) -> None:
-    """Save a DBN's configuration and every weight (recognition, generative, top) to a ``.keras`` file."""
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="__array__ implementation", category=DeprecationWarning)
-        dbn.save(path)
-
-
-def load_dbn(path) -> DBN:
-    """Load a DBN saved by :func:`save_dbn`."""
-    model = keras.saving.load_model(path)
-    if not isinstance(model, DBN):
-        raise ValueError(f"{path} holds a {type(model).__name__}, not a DBN")
-    return model
+save_dbn = renamed("dbn.save_dbn", "saving.save_model", saving.save_model)
+load_dbn = renamed("dbn.load_dbn", "saving.load_model(path, expect=DBN)",
+                   lambda path: saving.load_model(path, expect=DBN))

@@ -148,7 +148,7 @@ def _annealing_step(v, x, b, base, beta_from, beta_to):
     """log p*_to(v) - log p*_from(v) = (to - from) (b - b_A)^T v + sum_j [softplus(to x_j) - softplus(from x_j)],
 
     the log of the unnormalised annealing distributions' ratio (see
-    :func:`dbn_course.evaluation.ais_log_partition`).
+    :func:`dbn_course.annealing.ais_log_partition`).
     """
     return ((beta_to - beta_from) * tf.linalg.matvec(v, b - base)
             + tf.reduce_sum(tf.nn.softplus(beta_to * x) - tf.nn.softplus(beta_from * x), axis=1))

@@ -22,7 +22,10 @@ from . import gibbs
 from .contrastive_divergence import linear_decay, train_rbm
 from .inputs import image_label_arrays, pixels_uint8
 from .rbm import RBM
+from .recipe import TopLevelPCD
 from .validation import check_float, check_int
+
+_PCD = TopLevelPCD()
 
 
 class GreedyPretraining:
@@ -124,8 +127,9 @@ class GreedyPretraining:
         self.tie_generative_weights()
         return histories
 
-    def refine_top_level(self, images, labels=None, *, num_epochs: int = 15, learning_rate: float = 0.001,
-                         cd_steps: int = 1, progress: bool = True, callbacks=(), monitor_size: int = 2000) -> dict:
+    def refine_top_level(self, images, labels=None, *, num_epochs: int = _PCD.num_epochs,
+                         learning_rate: float = _PCD.learning_rate, cd_steps: int = _PCD.cd_steps,
+                         progress: bool = True, callbacks=(), monitor_size: int = 2000) -> dict:
         """Persistent CD (PCD-k) for the top-level RBM, its learning rate falling linearly to zero.
 
         CD-k starts its negative phase at the data, so the top level can keep a mode of
@@ -140,8 +144,9 @@ class GreedyPretraining:
         do not change. The settings are this run's (:func:`~dbn_course.rbm.train_rbm`'s
         keywords): the top RBM's own settings stay as they are.
 
-        The defaults are the shipped model's recipe: 15 epochs from 0.001 took the share of
-        class-conditional samples read as their class from 64% to 91% (``benchmarks/README.md``).
+        The defaults are the shipped model's recipe (:class:`~dbn_course.recipe.TopLevelPCD`):
+        15 epochs from 0.001 took the share of class-conditional samples read as their class
+        from 64% to 91% (``benchmarks/README.md``).
 
         Args:
             images, labels: the training data, as for :meth:`pretrain`.

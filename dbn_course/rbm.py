@@ -38,13 +38,12 @@ References:
 
 from __future__ import annotations
 
-import warnings
-
 import keras
 import tensorflow as tf
 
-from . import evaluation, gibbs
+from . import evaluation, gibbs, saving
 from .contrastive_divergence import CDSettings, CDTrainer, cd_gradients, linear_decay, train_rbm
+from .deprecation import renamed
 from .guard import FiniteGuard, TrainingDivergedError
 from .inputs import cast_visible, visible_batch
 from .validation import check_int, check_unit_interval, is_symbolic
@@ -391,20 +390,6 @@ class RBM(keras.layers.Layer):
         return train_rbm(self, data, num_epochs=num_epochs, batch_size=batch_size, **kwargs).history
 
 
-
-def save_rbm(rbm: RBM, path) -> None:
-    """Save an RBM's configuration and weights to a ``.keras`` file."""
-    if not rbm.built:
-        raise ValueError("the RBM has no weights yet: call or train it first")
-    model = keras.Sequential([keras.Input((rbm.number_visible_units,)), rbm])
-    with warnings.catch_warnings():
-        # Keras 3.15 converts weights with np.array(x, copy=False), which NumPy 2 flags.
-        warnings.filterwarnings("ignore", message="__array__ implementation", category=DeprecationWarning)
-        model.save(path)
-
-
-def load_rbm(path) -> RBM:
-    """Load an RBM saved by :func:`save_rbm`."""
-    model = keras.saving.load_model(path)
-    (rbm,) = model.layers
-    return rbm
+save_rbm = renamed("rbm.save_rbm", "saving.save_model", saving.save_model)
+load_rbm = renamed("rbm.load_rbm", "saving.load_model(path, expect=RBM)",
+                   lambda path: saving.load_model(path, expect=RBM))

@@ -58,9 +58,9 @@ def full_mnist_dir():
 @pytest.fixture
 def no_configured_mnist(monkeypatch, tmp_path):
     """No data_dir, no DBN_COURSE_MNIST_DIR, an empty tfds cache, a fresh resolver."""
-    from dbn_course import data
+    from dbn_course import mnist_sources
 
     monkeypatch.delenv("DBN_COURSE_MNIST_DIR", raising=False)
     monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds"))
-    monkeypatch.setattr(data, "_resolved", {})
+    monkeypatch.setattr(mnist_sources, "_resolved", {})
     return tmp_path

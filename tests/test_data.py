@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from dbn_course import data
+from dbn_course import data, mnist_sources
 from dbn_course.idx import IDXFormatError, write_idx
 
 # Facts of the full MNIST files (they match the README of the course's data folder).
@@ -159,10 +159,10 @@ def test_offline_switch_skips_the_probe(monkeypatch):
 
 
 def test_tfds_cache_detection(tmp_path):
-    assert not data._tfds_cache_present(tmp_path)
+    assert not mnist_sources._tfds_cache_present(tmp_path)
     (tmp_path / "mnist" / "3.0.1").mkdir(parents=True)
     (tmp_path / "mnist" / "3.0.1" / "dataset_info.json").write_text("{}")
-    assert data._tfds_cache_present(tmp_path)
+    assert mnist_sources._tfds_cache_present(tmp_path)
 
 
 def test_split_name_is_checked():
@@ -330,22 +330,22 @@ def fake_tfds(monkeypatch):
 
 def test_tfds_cache_comes_before_any_download(no_configured_mnist, fake_tfds, monkeypatch):
     fake_tfds["prepared"] = True
-    monkeypatch.setattr(data, "_tfds_cache_present", lambda directory: True)
-    monkeypatch.setattr(data, "is_online", lambda: pytest.fail("probed the network with a cache present"))
+    monkeypatch.setattr(mnist_sources, "_tfds_cache_present", lambda directory: True)
+    monkeypatch.setattr(mnist_sources, "is_online", lambda: pytest.fail("probed the network with a cache present"))
     source = data.resolve_source()
     assert source.kind == "tfds" and source.describe() == "MNIST from tensorflow-datasets"
     assert FakeBuilder.calls == ["is_prepared"]
 
 
 def test_tfds_download_only_when_online(no_configured_mnist, fake_tfds, monkeypatch):
-    monkeypatch.setattr(data, "is_online", lambda: True)
+    monkeypatch.setattr(mnist_sources, "is_online", lambda: True)
     assert data.resolve_source().kind == "tfds"
     assert FakeBuilder.calls == ["is_prepared", "download_and_prepare"]
 
 
 def test_failed_download_falls_back_to_the_subset(no_configured_mnist, fake_tfds, monkeypatch, capsys, caplog):
     fake_tfds["fail_download"] = True
-    monkeypatch.setattr(data, "is_online", lambda: True)
+    monkeypatch.setattr(mnist_sources, "is_online", lambda: True)
     with caplog.at_level("INFO", logger="dbn_course.data"):
         assert data.resolve_source().kind == "embedded"
     assert capsys.readouterr().out == ""
@@ -355,7 +355,7 @@ def test_failed_download_falls_back_to_the_subset(no_configured_mnist, fake_tfds
 
 
 def test_download_can_be_refused(no_configured_mnist, fake_tfds, monkeypatch):
-    monkeypatch.setattr(data, "is_online", lambda: pytest.fail("probed the network with download=False"))
+    monkeypatch.setattr(mnist_sources, "is_online", lambda: pytest.fail("probed the network with download=False"))
     assert data.resolve_source(download=False).kind == "embedded"
 
 

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from dbn_course import data
+from dbn_course import data, saving
 from dbn_course.classifier import classifier_network, dense_layers, error_pct
-from dbn_course.dbn import DBN, load_dbn, save_dbn
+from dbn_course.dbn import DBN
 from dbn_course.top_level import LabelledRBM
 
 
@@ -276,8 +276,8 @@ def test_the_random_baseline_has_the_same_architecture():
 
 def test_save_and_load_restore_weights_and_configuration_exactly(pretrained, tmp_path, mnist_subset):
     dbn, _ = pretrained
-    save_dbn(dbn, tmp_path / "dbn.keras")
-    loaded = load_dbn(tmp_path / "dbn.keras")
+    saving.save_model(dbn, tmp_path / "dbn.keras")
+    loaded = saving.load_model(tmp_path / "dbn.keras", expect=DBN)
     assert loaded.get_config() == dbn.get_config()
     assert [w.path for w in loaded.weights] == [w.path for w in dbn.weights]
     assert all(np.array_equal(a, b) for a, b in zip(loaded.get_weights(), dbn.get_weights()))
@@ -290,8 +290,8 @@ def test_loading_something_else_is_rejected(tmp_path):
 
     model = classifier_network([4, 3])
     model.save(tmp_path / "other.keras")
-    with pytest.raises(ValueError, match="not a DBN"):
-        load_dbn(tmp_path / "other.keras")
+    with pytest.raises(ValueError, match="holds a Sequential, not a DBN"):
+        saving.load_model(tmp_path / "other.keras", expect=DBN)
     assert isinstance(keras.saving.load_model(tmp_path / "other.keras"), keras.Sequential)
 
 
@@ -312,7 +312,7 @@ def test_a_stop_request_ends_pretraining_up_down_and_backprop_within_the_first_b
     history = dbn.up_down(images, labels, num_epochs=5, batch_size=10, progress=False, monitor_size=100,
                           stop_event=stop)
     assert len(history["epoch_seconds"]) == 1 and history["stopped_early"]
-    tuned = fine_tune(dbn.to_classifier(seed=0), images, labels, epochs=5, batch_size=10, stop_event=stop)
+    tuned = fine_tune(dbn.to_classifier(seed=0), images, labels, num_epochs=5, batch_size=10, stop_event=stop)
     assert len(tuned["loss"]) == 1
 
 
@@ -340,6 +340,6 @@ def test_fine_tuning_is_reproducible_with_a_seed(pretrained, mnist_subset):
     from dbn_course.classifier import fine_tune
 
     images, labels = mnist_subset
-    losses = [fine_tune(pretrained[0].to_classifier(seed=0), images[:600], labels[:600], epochs=2, batch_size=50,
+    losses = [fine_tune(pretrained[0].to_classifier(seed=0), images[:600], labels[:600], num_epochs=2, batch_size=50,
                         seed=3)["loss"] for _ in range(2)]
     assert losses[0] == losses[1]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from dbn_course import evaluation, gibbs
+from dbn_course import annealing, gibbs
 from dbn_course.rbm import RBM
 from dbn_course.top_level import LabelledRBM
 
@@ -136,26 +136,26 @@ def _annealing_case():
     rbm = RBM(25, 40, seed=0)
     rbm.set_weights([W, b, c])
     base = np.random.default_rng(6).normal(0, 1, 40).astype(np.float32)
-    return rbm, base, evaluation.annealing_schedule(200)
+    return rbm, base, annealing.annealing_schedule(200)
 
 
 def test_ais_follows_the_noise_convention_bit_for_bit():
     """The same seed gives the same log weights, to the last bit, as the convention written out plainly."""
     rbm, base, betas = _annealing_case()
-    result = evaluation.ais_log_partition(rbm, base, n_runs=30, betas=betas, seed=7)
+    result = annealing.ais_log_partition(rbm, base, n_runs=30, betas=betas, seed=7)
     reference = _reference_ais(*map(tf.constant, (rbm.W.numpy(), rbm.b.numpy(), rbm.c.numpy(), base)),
                                tf.constant(betas, tf.float32), tf.random.Generator.from_seed(7), 30)
     np.testing.assert_array_equal(result.log_weights, reference.numpy().astype(np.float64))
-    again = evaluation.ais_log_partition(rbm, base, n_runs=30, betas=betas, seed=7)
+    again = annealing.ais_log_partition(rbm, base, n_runs=30, betas=betas, seed=7)
     np.testing.assert_array_equal(again.log_weights, result.log_weights)
-    other = evaluation.ais_log_partition(rbm, base, n_runs=30, betas=betas, seed=8)
+    other = annealing.ais_log_partition(rbm, base, n_runs=30, betas=betas, seed=8)
     assert not np.array_equal(other.log_weights, result.log_weights)
 
 
 def test_raise_follows_the_noise_convention_bit_for_bit():
     rbm, base, betas = _annealing_case()
     v = (np.random.default_rng(9).random((6, 40)) < 0.3).astype(np.float32)
-    result = evaluation.reverse_ais_log_likelihood(rbm, v, base, n_runs=2, betas=betas, seed=3, batch_size=5)
+    result = annealing.reverse_ais_log_likelihood(rbm, v, base, n_runs=2, betas=betas, seed=3, batch_size=5)
     generator = tf.random.Generator.from_seed(3)
     weights = tf.constant(rbm.W.numpy()), tf.constant(rbm.b.numpy()), tf.constant(rbm.c.numpy())
     chains = np.repeat(v, 2, axis=0)

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from dbn_course import classifier, data, evaluation, hopfield
+from dbn_course import annealing, classifier, data, hopfield
 from dbn_course.data import flatten_image
 from dbn_course.dbn import make_dbn
 from dbn_course.guard import FiniteGuard, TrainingDivergedError
@@ -97,7 +97,7 @@ def test_fine_tuning_puts_the_last_finite_weights_back(digits):
     _, images, labels = digits
     model = classifier.classifier_network([784, 16], 10, seed=0)
     with pytest.raises(TrainingDivergedError, match="classifier"):
-        classifier.fine_tune(model, images, labels, epochs=3, learning_rate=1e38, momentum=0.9)
+        classifier.fine_tune(model, images, labels, num_epochs=3, learning_rate=1e38, momentum=0.9)
     assert all(np.isfinite(w).all() for w in weights(model))
 
 
@@ -177,7 +177,7 @@ def test_an_empty_dataset_says_the_training_data_is_empty(rbm, digits):
 
 @pytest.mark.parametrize("measure", [
     lambda rbm, v: rbm.pseudo_likelihood(v),
-    lambda rbm, v: evaluation.ais_log_likelihood(rbm, v, evaluation.ais_log_partition(
+    lambda rbm, v: annealing.ais_log_likelihood(rbm, v, annealing.ais_log_partition(
         rbm, np.zeros(784, np.float32), n_runs=2, betas=np.linspace(0, 1, 5))),
 ])
 def test_likelihoods_of_grey_images_are_refused(rbm, digits, measure):
@@ -210,13 +210,13 @@ def test_fine_tuning_leaves_the_learners_random_state_alone(digits):
     tf.random.set_seed(1234)
     np.random.seed(1234)
     model = classifier.classifier_network([784, 16], 10, seed=0)
-    first = classifier.fine_tune(model, images, labels, epochs=1, seed=3)
+    first = classifier.fine_tune(model, images, labels, num_epochs=1, seed=3)
     np.testing.assert_array_equal(tf.random.uniform([3]).numpy(), expected_tf)
     np.testing.assert_array_equal(np.random.rand(3), expected_np)
     # and its own seed alone makes it reproducible, whatever the global seed
     tf.random.set_seed(99)
     again = classifier.fine_tune(classifier.classifier_network([784, 16], 10, seed=0), images, labels,
-                                 epochs=1, seed=3)
+                                 num_epochs=1, seed=3)
     assert again["loss"] == pytest.approx(first["loss"], rel=1e-6)
 
 
@@ -287,10 +287,10 @@ def test_rbm_entry_points_answer_every_input(case):
 def test_annealing_answers_every_input(case, n_betas):
     rbm, values = case
     base = np.zeros(rbm.number_visible_units, np.float32)
-    result = evaluation.ais_log_partition(rbm, base, n_runs=2, betas=np.linspace(0, 1, n_betas))
+    result = annealing.ais_log_partition(rbm, base, n_runs=2, betas=np.linspace(0, 1, n_betas))
     assert np.isfinite(result.log_z)
-    finite_or_answered(rbm, lambda: evaluation.ais_log_likelihood(rbm, values, result))
-    raised = finite_or_answered(rbm, lambda: evaluation.reverse_ais_log_likelihood(
+    finite_or_answered(rbm, lambda: annealing.ais_log_likelihood(rbm, values, result))
+    raised = finite_or_answered(rbm, lambda: annealing.reverse_ais_log_likelihood(
         rbm, values, base, n_runs=2, betas=np.linspace(0, 1, n_betas)).mean_log_likelihood)
     assert raised is None or np.isfinite(raised)
 

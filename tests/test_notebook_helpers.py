@@ -1,6 +1,7 @@
 import nbformat
 import numpy as np
 import pytest
+import run_notebooks
 
 from dbn_course import notebook
 
@@ -12,7 +13,7 @@ def test_records_round_trip_through_a_notebook():
         payload = {"name": name, "value": notebook._jsonable(value)}
         cell.outputs.append(nbformat.v4.new_output("display_data", data={notebook.RECORD_MIMETYPE: payload}))
     nb.cells.append(cell)
-    assert notebook.read_records(nb) == {"count": 3, "mean": 0.5, "grid": [[1.0, 0.0], [0.0, 1.0]], "label": "a"}
+    assert run_notebooks.read_records(nb) == {"count": 3, "mean": 0.5, "grid": [[1.0, 0.0], [0.0, 1.0]], "label": "a"}
 
 
 def test_unrecordable_values_are_refused():

@@ -7,9 +7,9 @@ each notebook records against values computed here, plus the kernel's peak memor
 
 import numpy as np
 import pytest
+from run_notebooks import execute_notebook
 
 from dbn_course import data
-from dbn_course.notebook import execute_notebook
 
 from .conftest import ROOT
 
@@ -53,7 +53,7 @@ def test_index_notebook_points_the_course_at_a_folder(tmp_path):
 
 def test_rbm_notebook_with_other_hyperparameters(tmp_path):
     params = {"hidden_units": 32, "cd_steps": 2, "persistent": True, "learning_rate": 0.05,
-              "epochs": 2, "n_train": 2000, "fantasy_steps": 20}
+              "num_epochs": 2, "n_train": 2000, "fantasy_steps": 20}
     records = execute_notebook(NOTEBOOKS / "03_rbm.ipynb", tmp_path / "out.ipynb", params)
     costs = records["reconstruction_cost"]
     assert len(costs) == 2 and costs[1] < costs[0] < 543.0  # 543 = 784 ln 2, the untrained cost
@@ -83,7 +83,7 @@ SMALL_DBN = {"hidden_units": [64, 64, 128], "n_train": 6000, "seed": 1}
 
 
 def test_pretraining_notebook_with_a_small_dbn(tmp_path):
-    params = {**SMALL_DBN, "epochs": 5, "gibbs_steps": 20}
+    params = {**SMALL_DBN, "num_epochs": 5, "gibbs_steps": 20}
     records = execute_notebook(NOTEBOOKS / "04_dbn_pretraining.ipynb", tmp_path / "out.ipynb", params)
     costs = records["layer_costs"]
     assert len(costs) == 3 and all(len(c) == 5 and c[-1] < c[0] for c in costs)
@@ -113,7 +113,7 @@ def test_classifier_notebook_with_a_small_dbn(tmp_path):
 
 
 def test_measuring_notebook_with_a_small_rbm(tmp_path):
-    params = {"hidden_units": 32, "epochs": 2, "n_train": 3000, "n_betas": 400, "n_runs": 20,
+    params = {"hidden_units": 32, "num_epochs": 2, "n_train": 3000, "n_betas": 400, "n_runs": 20,
               "exact_check_betas": [50, 2000], "raise_examples": 20, "raise_check_examples": 10,
               "raise_runs": 2}
     records = execute_notebook(NOTEBOOKS / "07_measuring.ipynb", tmp_path / "out.ipynb", params)

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from dbn_course import data, evaluation
-from dbn_course.rbm import RBM, TrainingDivergedError, linear_decay, load_rbm, save_rbm, train_rbm
+from dbn_course import data, exact, saving
+from dbn_course.rbm import RBM, TrainingDivergedError, linear_decay, train_rbm
 
 N_VISIBLE, N_HIDDEN = 8, 4
 
@@ -23,7 +23,7 @@ def tiny_rbm(scale=1.0, seed=0, **kwargs):
 
 
 def all_states(n):
-    return evaluation.all_binary_states(n).astype(np.float32)
+    return exact.all_binary_states(n).astype(np.float32)
 
 
 def exact_distribution(rbm):
@@ -112,7 +112,7 @@ def test_free_energy_matches_enumeration_over_h():
 def test_probabilities_from_the_free_energy_sum_to_one():
     rbm = tiny_rbm()
     v, p, _ = exact_distribution(rbm)
-    log_p = evaluation.log_likelihood_exact(rbm, v)
+    log_p = exact.log_likelihood_exact(rbm, v)
     np.testing.assert_allclose(np.exp(log_p), p, rtol=1e-5)
     assert np.exp(log_p).sum() == pytest.approx(1.0, abs=1e-9)
 
@@ -123,7 +123,7 @@ def test_log_partition_is_the_same_summed_either_way():
     flipped.W.assign(tf.transpose(rbm.W))
     flipped.b.assign(rbm.c)
     flipped.c.assign(rbm.b)
-    assert evaluation.log_partition_exact(rbm) == pytest.approx(evaluation.log_partition_exact(flipped), abs=1e-9)
+    assert exact.log_partition_exact(rbm) == pytest.approx(exact.log_partition_exact(flipped), abs=1e-9)
 
 
 def test_free_energy_is_stable_where_log_one_plus_exp_overflows():
@@ -261,9 +261,9 @@ def small_patterns(n=400, seed=0):
 def test_training_raises_the_exact_log_likelihood(persistent):
     patterns = small_patterns()
     rbm = RBM(N_HIDDEN, N_VISIBLE, learning_rate=0.1, persistent=persistent, seed=0)
-    before = evaluation.log_likelihood_exact(rbm, patterns).mean()
+    before = exact.log_likelihood_exact(rbm, patterns).mean()
     history = train_rbm(rbm, patterns, num_epochs=60, batch_size=20, seed=0, progress=False).history
-    after = evaluation.log_likelihood_exact(rbm, patterns).mean()
+    after = exact.log_likelihood_exact(rbm, patterns).mean()
     assert before == pytest.approx(-N_VISIBLE * math.log(2), abs=0.05)  # W ~ 0: uniform over 256 states
     assert after > before + 2.0, (before, after)
     assert len(history["reconstruction_cost"]) == 60 and history["reconstruction_cost"][-1] < history["reconstruction_cost"][0]
@@ -326,8 +326,8 @@ def test_diverged_weights_stop_training_with_a_message():
 def test_save_and_load_restore_weights_and_configuration(tmp_path):
     rbm = RBM(6, learning_rate=0.05, cd_steps=2, persistent=True, momentum=0.5, weight_decay=1e-3, seed=4)
     train_rbm(rbm, small_patterns(40), num_epochs=2, batch_size=10, progress=False)
-    save_rbm(rbm, tmp_path / "rbm.keras")
-    loaded = load_rbm(tmp_path / "rbm.keras")
+    saving.save_model(rbm, tmp_path / "rbm.keras")
+    loaded = saving.load_model(tmp_path / "rbm.keras", expect=RBM)
     assert isinstance(loaded, RBM)
     assert loaded.get_config() == rbm.get_config()
     for a, b in zip((rbm.W, rbm.b, rbm.c), (loaded.W, loaded.b, loaded.c)):

@@ -1,5 +1,6 @@
 """House rules of the repository that no other test would notice breaking."""
 
+import ast
 import json
 import re
 import subprocess
@@ -64,6 +65,73 @@ def test_the_package_reaches_other_objects_only_through_their_public_names():
         for number, line in enumerate(path.read_text().splitlines(), 1)
         for match in private_use.finditer(line.split("#")[0])
     ]
+    assert offenders == []
+
+
+def package_modules():
+    return sorted((ROOT / "dbn_course").rglob("*.py"))
+
+
+def code_lines(paths):
+    """``(path, number, line)`` of every line of code in .py files and notebooks' code cells.
+
+    Comments and docstrings are left out: they may quote any number or keyword.
+    """
+    for path in paths:
+        if path.suffix == ".ipynb":
+            cells = json.loads(path.read_text())["cells"]
+            sources = ["".join(cell["source"]) for cell in cells if cell["cell_type"] == "code"]
+        else:
+            sources = [path.read_text()]
+        for source in sources:
+            prose = set()
+            for node in ast.walk(ast.parse(source)):
+                if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value,
+                                                                                                     str):
+                    prose.update(range(node.lineno, node.end_lineno + 1))
+            for number, line in enumerate(source.splitlines(), 1):
+                if number not in prose:
+                    yield path, number, line.split("#")[0]
+
+
+def test_every_module_owns_one_idea_in_at_most_450_lines():
+    long = {str(path.relative_to(ROOT)): n for path in package_modules()
+            if (n := len(path.read_text().splitlines())) > 450}
+    assert long == {}
+
+
+def test_the_recipes_settings_and_the_published_figures_are_typed_once():
+    """Weight decay and momentum live in recipe.py; the papers' error rates and likelihoods in results.py."""
+    settings = re.compile(r"weight_decay=[0-9.]*[1-9]|momentum=0\.5\b")
+    published = re.compile(r"\b(1\.25|1\.2|0\.92|86\.34|125\.0)\b")
+    places = [*package_modules(), *(ROOT / "benchmarks").glob("*.py"), *(ROOT / "tools").glob("*.py"), *notebooks()]
+    offenders = [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+                 for path, number, line in code_lines(p for p in places if p.name not in {"recipe.py", "results.py"})
+                 if settings.search(line) or (path.parent.name != "dbn_course" and path.parent.name != "widgets"
+                                              and published.search(line))]
+    assert offenders == []
+
+
+def test_one_writer_of_shipped_models_and_one_notebook_runner():
+    """Only dbn_course/reproduce.py writes shipped models; pretrained/ loads, benchmarks measure, tools/ runs notebooks."""
+    writes = re.compile(r"\b(save_float16|save_top_level|save_model|savez\w*|_update_metadata|write_text)\(|\.save\(")
+    offenders = [f"{path.relative_to(ROOT)}:{number}"
+                 for path, number, line in code_lines([*(ROOT / "dbn_course" / "pretrained").glob("*.py"),
+                                                       *(ROOT / "benchmarks").glob("*.py")])
+                 if writes.search(line) and "common.py" not in path.name]
+    assert offenders == []
+    runners = [str(path.relative_to(ROOT)) for path in package_modules()
+               if re.search(r"^\s*(import|from) (papermill|nbclient)\b|^\s+import (papermill|nbclient)\b",
+                            path.read_text(), re.MULTILINE)]
+    assert runners == []
+
+
+def test_epochs_is_num_epochs_except_at_keras_fit():
+    """The chapter's keyword is num_epochs; a bare epochs= is Keras' own, at a fit call."""
+    bare = re.compile(r"(?:[(,]\s*|^\s*)epochs=")  # a keyword argument, not a variable
+    offenders = [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+                 for path, number, line in code_lines([*package_modules(), *notebooks()])
+                 if bare.search(line) and ".fit(" not in line and "renamed_keyword" not in line]
     assert offenders == []
 
 
@@ -175,3 +243,12 @@ def test_nbconvert_html_shows_each_panels_status_and_figure(path):
         assert first_line.replace("'", "&#39;") in html or first_line in html, first_line
         image = next(o for o in cell.outputs if "data" in o and "image/png" in o.data)
         assert image.data["image/png"][:100] in html
+
+
+def test_the_changelog_describes_this_version():
+    from dbn_course import __version__
+    from dbn_course.deprecation import REMOVED_IN
+
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    assert re.search(rf"^## {re.escape(__version__)} -- \d{{4}}-\d{{2}}-\d{{2}}$", changelog, re.MULTILINE)
+    assert f"removed in {REMOVED_IN}" in changelog

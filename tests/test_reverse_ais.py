@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from dbn_course import evaluation
+from dbn_course import annealing, exact
 from tests.test_ais import random_rbm
 
 
@@ -21,8 +21,8 @@ def annealed_distribution(rbm, base, betas):
     """p_ann: v_0 ~ p_A, then one Gibbs sweep at each beta_1 .. beta_K, computed with 2^n_v x 2^n_v matrices."""
     W, b, c = (np.asarray(p, np.float64) for p in (rbm.W, rbm.b, rbm.c))
     base = np.asarray(base, np.float64)
-    v = evaluation.all_binary_states(W.shape[0])
-    h = evaluation.all_binary_states(W.shape[1])
+    v = exact.all_binary_states(W.shape[0])
+    h = exact.all_binary_states(W.shape[1])
     p = _bernoulli(v, _sigmoid(base)[None, :])[0]
     for beta in betas[1:]:
         h_given_v = _bernoulli(h, _sigmoid(beta * (v @ W + c)))                       # (v states, h states)
@@ -38,10 +38,10 @@ def test_the_mean_weight_is_the_annealing_models_probability():
     betas = np.array([0.0, 0.3, 0.7, 1.0])
     states, p_ann = annealed_distribution(rbm, base, betas)
     assert p_ann.sum() == pytest.approx(1.0, abs=1e-9)
-    p_model = np.exp(evaluation.log_likelihood_exact(rbm, states))
+    p_model = np.exp(exact.log_likelihood_exact(rbm, states))
     assert np.max(np.abs(p_ann - p_model)) > 0.01
     picked = states[[0, 13, 42, 63]]
-    result = evaluation.reverse_ais_log_likelihood(rbm, picked, base, n_runs=20_000, betas=betas, seed=0)
+    result = annealing.reverse_ais_log_likelihood(rbm, picked, base, n_runs=20_000, betas=betas, seed=0)
     weights = np.exp(result.log_weights)
     mean = weights.mean(axis=1)
     error = weights.std(axis=1, ddof=1) / np.sqrt(weights.shape[1])
@@ -53,13 +53,13 @@ def test_the_mean_weight_is_the_annealing_models_probability():
 def test_with_a_fine_schedule_it_matches_the_exact_log_likelihood_from_below():
     rbm = random_rbm(12, 6, 1.0, 3)
     v = (np.random.default_rng(0).random((30, 12)) < 0.5).astype(np.float32)
-    exact = evaluation.log_likelihood_exact(rbm, v)
-    result = evaluation.reverse_ais_log_likelihood(rbm, v, np.zeros(12, np.float32), n_runs=50,
-                                                   betas=evaluation.annealing_schedule(1000), seed=0,
+    exact_value = exact.log_likelihood_exact(rbm, v)
+    result = annealing.reverse_ais_log_likelihood(rbm, v, np.zeros(12, np.float32), n_runs=50,
+                                                   betas=annealing.annealing_schedule(1000), seed=0,
                                                    batch_size=128)
     assert result.log_weights.shape == (30, 50) and result.n_runs == 50 and result.n_betas == 1000
-    assert result.mean_log_likelihood == pytest.approx(exact.mean(), abs=0.1)
-    np.testing.assert_allclose(result.log_probabilities, exact, atol=0.3)
+    assert result.mean_log_likelihood == pytest.approx(exact_value.mean(), abs=0.1)
+    np.testing.assert_allclose(result.log_probabilities, exact_value, atol=0.3)
 
 
 def test_one_run_per_example_is_a_lower_bound_on_the_annealing_model():
@@ -70,7 +70,7 @@ def test_one_run_per_example_is_a_lower_bound_on_the_annealing_model():
     betas = np.linspace(0, 1, 6)
     states, p_ann = annealed_distribution(rbm, base, betas)
     rows = np.random.default_rng(1).integers(0, len(states), 500)
-    result = evaluation.reverse_ais_log_likelihood(rbm, states[rows], base, n_runs=1, betas=betas, seed=0)
+    result = annealing.reverse_ais_log_likelihood(rbm, states[rows], base, n_runs=1, betas=betas, seed=0)
     gaps = result.log_probabilities - np.log(p_ann[rows])
     assert np.mean(gaps) + 3 * np.std(gaps, ddof=1) / np.sqrt(len(gaps)) < 0, gaps.mean()
 
@@ -83,17 +83,17 @@ def test_rbm_equal_to_the_base_model_gives_the_exact_probability():
     biases = np.linspace(-2, 2, 8).astype(np.float32)
     rbm.b.assign(biases)
     v = (np.random.default_rng(0).random((5, 8)) < 0.5).astype(np.float32)
-    result = evaluation.reverse_ais_log_likelihood(rbm, v, biases, n_runs=3, betas=np.linspace(0, 1, 5), seed=0)
-    exact = evaluation.log_likelihood_exact(rbm, v)
-    np.testing.assert_allclose(result.log_weights, np.repeat(exact[:, None], 3, axis=1), atol=1e-5)
+    result = annealing.reverse_ais_log_likelihood(rbm, v, biases, n_runs=3, betas=np.linspace(0, 1, 5), seed=0)
+    exact_value = exact.log_likelihood_exact(rbm, v)
+    np.testing.assert_allclose(result.log_weights, np.repeat(exact_value[:, None], 3, axis=1), atol=1e-5)
 
 
 def test_runs_are_reproducible_and_independent_of_the_batching():
     rbm = random_rbm(12, 6, 1.0, 4)
     v = (np.random.default_rng(2).random((7, 12)) < 0.5).astype(np.float32)
-    betas = evaluation.annealing_schedule(200)
-    first = evaluation.reverse_ais_log_likelihood(rbm, v, np.zeros(12, np.float32), n_runs=3, betas=betas, seed=9)
-    again = evaluation.reverse_ais_log_likelihood(rbm, v, np.zeros(12, np.float32), n_runs=3, betas=betas, seed=9)
+    betas = annealing.annealing_schedule(200)
+    first = annealing.reverse_ais_log_likelihood(rbm, v, np.zeros(12, np.float32), n_runs=3, betas=betas, seed=9)
+    again = annealing.reverse_ais_log_likelihood(rbm, v, np.zeros(12, np.float32), n_runs=3, betas=betas, seed=9)
     np.testing.assert_array_equal(first.log_weights, again.log_weights)
 
 
@@ -109,4 +109,4 @@ def test_bad_arguments_are_rejected(kwargs, message):
     rbm = random_rbm(12, 6, 1.0, 0)
     arguments = {"v": np.zeros((2, 12), np.float32), "base_biases": np.zeros(12, np.float32), **kwargs}
     with pytest.raises(ValueError, match=message):
-        evaluation.reverse_ais_log_likelihood(rbm, **arguments)
+        annealing.reverse_ais_log_likelihood(rbm, **arguments)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from dbn_course import evaluation
+from dbn_course import exact
 from dbn_course.gibbs import categorical
 from dbn_course.rbm import train_rbm
 from dbn_course.top_level import LabelledRBM
@@ -23,8 +23,8 @@ def tiny_labelled_rbm(scale=1.0, seed=0):
 
 def exact_joint(rbm):
     """p(x, y) for every binary x and every class y, by summing exp(-E) over every h."""
-    xs = evaluation.all_binary_states(N_FEATURES)
-    hs = evaluation.all_binary_states(N_HIDDEN)
+    xs = exact.all_binary_states(N_FEATURES)
+    hs = exact.all_binary_states(N_HIDDEN)
     W, b, c = (np.asarray(t, np.float64) for t in (rbm.W, rbm.b, rbm.c))
     table = np.zeros((len(xs), N_LABELS))
     for i, x in enumerate(xs):
@@ -53,7 +53,7 @@ def test_label_free_energies_are_the_free_energies_of_the_joined_vectors():
 
 def test_label_units_are_softmax_and_their_samples_one_hot():
     rbm = tiny_labelled_rbm()
-    h = tf.constant(evaluation.all_binary_states(N_HIDDEN), tf.float32)
+    h = tf.constant(exact.all_binary_states(N_HIDDEN), tf.float32)
     probabilities = rbm.reverse(h).numpy()
     np.testing.assert_allclose(probabilities[:, N_FEATURES:].sum(axis=1), 1.0, atol=1e-6)
     samples = rbm.sample_v(tf.repeat(h, 50, axis=0)).numpy()

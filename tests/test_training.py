@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dbn_course import data, training
+from dbn_course import data, saving, training
 from dbn_course.classifier import classifier_network, fine_tune, fine_tuning_engine
-from dbn_course.dbn import load_dbn, make_dbn
-from dbn_course.rbm import RBM, load_rbm, train_rbm
+from dbn_course.dbn import make_dbn
+from dbn_course.rbm import RBM, train_rbm
 
 N_EXAMPLES, BATCH = 600, 10  # 60 minibatches an epoch: three blocks
 FORMAT_KEYS = {"epoch_seconds", "learning_rate", "batches", "stopped_early", "stop_reason"}
@@ -47,7 +47,7 @@ def run_up_down(images, labels, **options):
 
 def run_backprop(images, labels, **options):
     model = classifier_network([784, 16], 10, seed=0)
-    return fine_tune(model, images, labels, epochs=3, batch_size=BATCH, progress=False, **options), model
+    return fine_tune(model, images, labels, num_epochs=3, batch_size=BATCH, progress=False, **options), model
 
 
 TRAINERS = {"train_rbm": run_rbm, "pretrain": run_pretraining, "up_down": run_up_down, "fine_tune": run_backprop}
@@ -124,7 +124,7 @@ def test_a_single_function_is_taken_as_the_one_callback(digits):
 
 def test_a_metric_measured_every_few_epochs_holds_none_between(digits):
     images, labels = digits
-    history = fine_tune(classifier_network([784, 16], 10, seed=0), images, labels, epochs=5, batch_size=BATCH,
+    history = fine_tune(classifier_network([784, 16], 10, seed=0), images, labels, num_epochs=5, batch_size=BATCH,
                         test=(images[:100], labels[:100]), test_every=2, progress=False)
     measured = [error is not None for error in history["test_error_pct"]]
     assert measured == [False, True, False, True, True]  # every second epoch, and the last
@@ -160,14 +160,14 @@ def test_models_saved_before_the_training_engine_load_and_train(digits):
     """tests/data holds an RBM and a DBN saved by the course at version 0.1.0, when the settings lived in the layer."""
     folder = Path(__file__).parent / "data"
     expected = np.load(folder / "expected_0.1.0.npz")
-    rbm = load_rbm(folder / "rbm_0.1.0.keras")
+    rbm = saving.load_model(folder / "rbm_0.1.0.keras")
     settings = (rbm.learning_rate, rbm.cd_steps, rbm.persistent, rbm.momentum, rbm.weight_decay)
     assert settings == (0.05, 2, True, 0.5, 1e-3)
     np.testing.assert_array_equal(rbm.W.numpy(), expected["rbm_W"])
     history = train_rbm(rbm, digits[0][:100], num_epochs=1, batch_size=50, progress=False).history
     assert history["learning_rate"] == [0.05] and rbm.trainer.chains is not None  # its own settings: PCD-2
 
-    dbn = load_dbn(folder / "dbn_0.1.0.keras")
+    dbn = saving.load_model(folder / "dbn_0.1.0.keras")
     np.testing.assert_array_equal(dbn.generative_weights[0].numpy(), expected["dbn_G1"])
     subset, _ = data.load_arrays("train", data_dir=data.EMBEDDED_DIR)
     np.testing.assert_array_equal(dbn.predict_labels(subset[:50].reshape(-1, 784)), expected["dbn_predictions"])
@@ -202,7 +202,7 @@ def test_engines_run_in_turn_epoch_by_epoch_until_each_ends(digits):
 
     def engine(name, epochs):
         network = classifier_network([784, 8], 10, seed=0)
-        return fine_tuning_engine(network, images, labels, epochs=epochs, batch_size=100, progress=False,
+        return fine_tuning_engine(network, images, labels, num_epochs=epochs, batch_size=100, progress=False,
                                   callbacks=[lambda model, epoch, history: order.append((name, epoch))])
 
     histories = training.run_in_turn([engine("short", 2), engine("long", 3)])
@@ -214,7 +214,7 @@ def test_engines_run_in_turn_epoch_by_epoch_until_each_ends(digits):
 def test_an_engine_stepped_by_epochs_gives_the_history_of_run(digits):
     """Epoch by epoch or all at once, the same seeds train the same network."""
     images, labels = digits
-    stepped, ran = (fine_tuning_engine(classifier_network([784, 8], 10, seed=0), images, labels, epochs=2,
+    stepped, ran = (fine_tuning_engine(classifier_network([784, 8], 10, seed=0), images, labels, num_epochs=2,
                                        batch_size=100, seed=1, progress=False) for _ in range(2))
     assert list(stepped.epochs()) == [0, 1]
     history = ran.run()

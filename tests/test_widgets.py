@@ -49,7 +49,7 @@ def drawn(monkeypatch):
 
 
 def test_panel_trains_its_defaults_when_created(images, drawn):
-    panel = widgets.RBMPanel(images, hidden_units=12, epochs=1)
+    panel = widgets.RBMPanel(images, hidden_units=12, num_epochs=1)
     assert panel.rbm is not None and panel.rbm.number_hidden_units == 12
     assert panel.redraws == 1 and drawn == [(784, 12)]
     assert len(panel.history["reconstruction_cost"]) == 1
@@ -58,12 +58,12 @@ def test_panel_trains_its_defaults_when_created(images, drawn):
 
 
 def test_moving_sliders_and_pressing_train_retrains_with_the_new_settings(images, drawn):
-    panel = widgets.RBMPanel(images, hidden_units=12, epochs=1)
+    panel = widgets.RBMPanel(images, hidden_units=12, num_epochs=1)
     first = panel.rbm
     panel.hidden_units.value = 20
     panel.cd_steps.value = 3
     panel.learning_rate.value = 0.01
-    panel.epochs.value = 2
+    panel.num_epochs.value = 2
     panel.persistent.value = True
     panel.batch_size.value = 50
     press_train(panel)
@@ -78,8 +78,8 @@ def test_moving_sliders_and_pressing_train_retrains_with_the_new_settings(images
 
 
 def test_train_button_returns_at_once_and_stop_keeps_the_model_trained_so_far(images):
-    panel = widgets.RBMPanel(images, hidden_units=12, epochs=1)
-    panel.epochs.value = 50
+    panel = widgets.RBMPanel(images, hidden_units=12, num_epochs=1)
+    panel.num_epochs.value = 50
     panel.train_button.click()  # the kernel's thread is free again at once
     assert panel.training and panel.train_button.disabled and not panel.stop_button.disabled
     wait_until(lambda: panel.progress.value >= 2)
@@ -92,7 +92,7 @@ def test_train_button_returns_at_once_and_stop_keeps_the_model_trained_so_far(im
 
 
 def test_a_second_train_during_a_run_is_ignored(images):
-    panel = widgets.RBMPanel(images, hidden_units=12, epochs=40, train_now=False)
+    panel = widgets.RBMPanel(images, hidden_units=12, num_epochs=40, train_now=False)
     assert panel.train(background=True)
     assert not panel.train(background=True)
     panel.stop()
@@ -101,17 +101,17 @@ def test_a_second_train_during_a_run_is_ignored(images):
 
 def test_live_redraws_do_not_change_the_trained_model(images, monkeypatch):
     """Mid-run redraws sample fantasies; the model must be the one a headless run gives."""
-    headless = widgets.RBMPanel(images, hidden_units=12, epochs=3, persistent=True)
+    headless = widgets.RBMPanel(images, hidden_units=12, num_epochs=3, persistent=True)
     monkeypatch.setattr(widgets.RBMPanel, "live_interval", 0.0)
     monkeypatch.setattr(widgets.RBMPanel, "live_share", 1.0)
-    live = widgets.RBMPanel(images, hidden_units=12, epochs=3, persistent=True, train_now=False)
+    live = widgets.RBMPanel(images, hidden_units=12, num_epochs=3, persistent=True, train_now=False)
     press_train(live)
     assert live.redraws == 3  # after epochs 1 and 2, and at the end (epoch 3's drawing is the final one)
     np.testing.assert_array_equal(live.rbm.W.numpy(), headless.rbm.W.numpy())
 
 
 def test_a_failed_run_is_reported_in_the_panel(images, monkeypatch):
-    panel = widgets.RBMPanel(images, hidden_units=12, epochs=1, train_now=False)
+    panel = widgets.RBMPanel(images, hidden_units=12, num_epochs=1, train_now=False)
 
     def diverge(*args, **kwargs):
         raise ArithmeticError("weights became NaN")
@@ -176,7 +176,7 @@ def labelled():
 
 def test_dbn_panel_trains_and_generates_the_chosen_digit(labelled, drawn):
     images, labels, test = labelled
-    panel = widgets.DBNPanel(images, labels, test, hidden_units=(32, 32, 64), epochs=1)
+    panel = widgets.DBNPanel(images, labels, test, hidden_units=(32, 32, 64), num_epochs=1)
     assert panel.dbn.layer_sizes == [784, 32, 32, 64]
     assert panel.redraws == 1 and drawn == [(784, 32)]
     assert panel.progress.value == panel.progress.max == 3
@@ -185,11 +185,11 @@ def test_dbn_panel_trains_and_generates_the_chosen_digit(labelled, drawn):
 
 def test_dbn_panel_retrains_with_the_new_sliders_and_up_down(labelled, drawn):
     images, labels, test = labelled
-    panel = widgets.DBNPanel(images, labels, test, hidden_units=(32, 32, 64), epochs=1)
+    panel = widgets.DBNPanel(images, labels, test, hidden_units=(32, 32, 64), num_epochs=1)
     first = panel.dbn
     panel.hidden_1.value, panel.top_units.value = 48, 80
     panel.cd_steps.value, panel.learning_rate.value = 2, 0.02
-    panel.epochs.value, panel.up_down_epochs.value = 2, 1
+    panel.num_epochs.value, panel.up_down_epochs.value = 2, 1
     panel.persistent.value = True
     press_train(panel)
     dbn = panel.dbn
@@ -204,7 +204,7 @@ def test_dbn_panel_retrains_with_the_new_sliders_and_up_down(labelled, drawn):
 
 def test_dbn_panel_generate_samples_again_from_the_same_model(labelled, monkeypatch):
     images, labels, test = labelled
-    panel = widgets.DBNPanel(images, labels, test, hidden_units=(32, 32, 64), epochs=1)
+    panel = widgets.DBNPanel(images, labels, test, hidden_units=(32, 32, 64), num_epochs=1)
     model, before = panel.dbn, panel.samples
     clamped = []
     original = panel.dbn.generate
@@ -217,7 +217,7 @@ def test_dbn_panel_generate_samples_again_from_the_same_model(labelled, monkeypa
 
 def test_dbn_panel_stopped_during_pretraining_keeps_the_layers_trained(labelled):
     images, labels, test = labelled
-    panel = widgets.DBNPanel(images, labels, test, hidden_units=(32, 32, 64), epochs=30, train_now=False)
+    panel = widgets.DBNPanel(images, labels, test, hidden_units=(32, 32, 64), num_epochs=30, train_now=False)
     panel.train_button.click()
     wait_until(lambda: panel.progress.value >= 2)
     assert panel.training and panel.generate_button.disabled  # no sampling from a model in training
@@ -289,7 +289,7 @@ def watch_buttons(panel, events):
 
 
 def test_a_displayed_panel_keeps_its_status_and_figure_as_ordinary_outputs(images, published):
-    panel = widgets.RBMPanel(images, hidden_units=12, epochs=1)
+    panel = widgets.RBMPanel(images, hidden_units=12, num_epochs=1)
     panel._ipython_display_()
     controls, status, figure = published
     # the controls' stand-in text says what they were set to, not "VBox(children=..."
@@ -307,9 +307,9 @@ def test_a_displayed_panel_keeps_its_status_and_figure_as_ordinary_outputs(image
 
 
 def test_status_figure_and_buttons_change_together_and_never_go_back_in_time(images, published):
-    panel = widgets.RBMPanel(images, hidden_units=12, epochs=1)
+    panel = widgets.RBMPanel(images, hidden_units=12, num_epochs=1)
     panel._ipython_display_()
-    panel.epochs.value = 50
+    panel.num_epochs.value = 50
     published.clear()
     watch_buttons(panel, published)
     panel.train_button.click()
@@ -328,18 +328,18 @@ def test_status_figure_and_buttons_change_together_and_never_go_back_in_time(ima
 
 
 def test_creating_a_panel_stops_the_run_of_the_one_it_replaces(images):
-    old = widgets.RBMPanel(images, hidden_units=12, epochs=50, train_now=False)
+    old = widgets.RBMPanel(images, hidden_units=12, num_epochs=50, train_now=False)
     old.train_button.click()
     wait_until(lambda: old.progress.value >= 1)
-    new = widgets.RBMPanel(images, hidden_units=12, epochs=1)  # as re-running the cell does
+    new = widgets.RBMPanel(images, hidden_units=12, num_epochs=1)  # as re-running the cell does
     assert not old.training and old.history["stopped_early"]
     assert old.status_text.startswith("stopped after") and "a new panel was created" in old.status_text
     assert new.status_text.startswith("trained")
 
 
 def test_train_on_one_panel_stops_another_panels_run(images):
-    first = widgets.RBMPanel(images, hidden_units=12, epochs=50, train_now=False)
-    second = widgets.RBMPanel(images, hidden_units=12, epochs=1, train_now=False)
+    first = widgets.RBMPanel(images, hidden_units=12, num_epochs=50, train_now=False)
+    second = widgets.RBMPanel(images, hidden_units=12, num_epochs=1, train_now=False)
     first.train_button.click()
     wait_until(lambda: first.progress.value >= 1)
     press_train(second)
@@ -350,7 +350,7 @@ def test_train_on_one_panel_stops_another_panels_run(images):
 def test_the_status_reports_wall_time_drawing_included(images, monkeypatch):
     import time as clock
 
-    panel = widgets.RBMPanel(images, hidden_units=12, epochs=3, train_now=False)
+    panel = widgets.RBMPanel(images, hidden_units=12, num_epochs=3, train_now=False)
     original = widgets.RBMPanel._figure
     monkeypatch.setattr(widgets.RBMPanel, "live_interval", 0.0)
     monkeypatch.setattr(widgets.RBMPanel, "live_share", 1.0)
@@ -378,7 +378,7 @@ def test_dbn_panel_draws_and_reports_each_phase_on_its_own_count(labelled, monke
     images, labels, test = labelled
     monkeypatch.setattr(widgets.DBNPanel, "live_interval", 0.0)
     monkeypatch.setattr(widgets.DBNPanel, "live_share", 1.0)
-    panel = widgets.DBNPanel(images, labels, test, hidden_units=(32, 32, 64), epochs=1, up_down_epochs=2,
+    panel = widgets.DBNPanel(images, labels, test, hidden_units=(32, 32, 64), num_epochs=1, up_down_epochs=2,
                              train_now=False)
     drawn_with, statuses = [], []
     original_figure, original_show = widgets.DBNPanel._figure, widgets.DBNPanel.show
@@ -403,7 +403,7 @@ def test_dbn_panel_up_down_controls_reach_up_down(labelled, monkeypatch):
     called = []
     original = DBN.up_down
     monkeypatch.setattr(DBN, "up_down", lambda self, *args, **kw: called.append(kw) or original(self, *args, **kw))
-    panel = widgets.DBNPanel(images, labels, test, hidden_units=(32, 32, 64), epochs=1, train_now=False)
+    panel = widgets.DBNPanel(images, labels, test, hidden_units=(32, 32, 64), num_epochs=1, train_now=False)
     assert [c.description for c in panel.controls[-3:]] == ["up-down epochs", "up-down rate", "up-down CD steps k"]
     panel.up_down_epochs.value, panel.up_down_rate.value, panel.up_down_steps.value = 2, 0.03, 5
     press_train(panel)
@@ -475,17 +475,17 @@ def small_rbm():
 
 
 def test_ais_panel_anneals_every_schedule_up_to_the_slider_against_the_exact_answer(small_rbm, monkeypatch):
-    from dbn_course import evaluation
+    from dbn_course import annealing, exact
 
     rbm, base, images = small_rbm
     runs_used = []
-    original = evaluation.ais_log_partition
-    monkeypatch.setattr(evaluation, "ais_log_partition",
+    original = annealing.ais_log_partition
+    monkeypatch.setattr(annealing, "ais_log_partition",
                         lambda *a, **kw: runs_used.append(kw["n_runs"]) or original(*a, **kw))
     panel = widgets.AISPanel(rbm, base, images, temperatures=300, runs=50, chains=2)
     assert panel.train_button.description == "Run"
-    assert panel.exact_log_z == pytest.approx(evaluation.log_partition_exact(rbm))
-    assert panel.exact_log_likelihood == pytest.approx(evaluation.log_likelihood_exact(rbm, images).mean())
+    assert panel.exact_log_z == pytest.approx(exact.log_partition_exact(rbm))
+    assert panel.exact_log_likelihood == pytest.approx(exact.log_likelihood_exact(rbm, images).mean())
     assert [e["n_betas"] for e in panel.estimates] == [30, 100, 300] and runs_used == [50] * 3
     for estimate in panel.estimates:
         assert estimate["low"] <= estimate["log_z"] <= estimate["high"]
@@ -532,7 +532,7 @@ def test_dbn_panel_stopped_before_up_down_says_it_never_began(labelled, monkeypa
     images, labels, test = labelled
     notes = []
     monkeypatch.setattr(dbn_panels, "_note", lambda ax, text: notes.append(text))
-    panel = widgets.DBNPanel(images, labels, test, hidden_units=(32, 32, 64), epochs=30, up_down_epochs=5,
+    panel = widgets.DBNPanel(images, labels, test, hidden_units=(32, 32, 64), num_epochs=30, up_down_epochs=5,
                              train_now=False)
     panel.train_button.click()
     wait_until(lambda: panel.progress.value >= 1)

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..evaluation import all_binary_states
+from ..exact import all_binary_states
 from ..rbm import RBM
 from .feedback import Feedback, call_answer, is_placeholder
 
@@ -166,7 +166,7 @@ def expected_cd_step(W, b, c, v_data, k: int, last_visible: str = "sample") -> l
 
 
 def _index(state):
-    """The row of ``state`` in :func:`~dbn_course.evaluation.all_binary_states` (counting order)."""
+    """The row of ``state`` in :func:`~dbn_course.exact.all_binary_states` (counting order)."""
     return int(np.asarray(state) @ (2 ** np.arange(len(state) - 1, -1, -1)))
 
 

@@ -6,7 +6,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib import ticker
 
-from .. import evaluation, plotting
+from .. import annealing, exact, plotting
 from ..inputs import binary_batch
 from .base import LAYOUT, STYLE, TrainingPanel, columns, int_slider, plural
 
@@ -23,9 +23,9 @@ class AISPanel(TrainingPanel):
 
     Press Run and the panel anneals the RBM through every schedule of :data:`SCHEDULES` up
     to the chosen number of inverse temperatures K. For each K it estimates log Z by AIS
-    (:func:`~dbn_course.evaluation.ais_log_partition`, ``runs`` runs) with its interval of
+    (:func:`~dbn_course.annealing.ais_log_partition`, ``runs`` runs) with its interval of
     three standard errors, and the test images' average log p(v) from above by AIS and
-    from below by RAISE (:func:`~dbn_course.evaluation.reverse_ais_log_likelihood`,
+    from below by RAISE (:func:`~dbn_course.annealing.reverse_ais_log_likelihood`,
     ``chains`` reverse chains per image). The figure sets both against the exact values,
     found by enumerating the hidden states: AIS's log Z falls short at small K and its
     shortfall shrinks as K grows (Jensen's inequality: E[log Z_hat] <= log Z), and RAISE
@@ -34,9 +34,9 @@ class AISPanel(TrainingPanel):
     runs or the chains did. Stop takes effect after the estimate being computed.
 
     Args:
-        rbm: an RBM with at most :data:`~dbn_course.evaluation.MAX_ENUMERATED_UNITS`
+        rbm: an RBM with at most :data:`~dbn_course.exact.MAX_ENUMERATED_UNITS`
             hidden (or visible) units, so that log Z can be enumerated.
-        base_biases: b_A of the base-rate model (:func:`~dbn_course.evaluation.base_rate_biases`).
+        base_biases: b_A of the base-rate model (:func:`~dbn_course.annealing.base_rate_biases`).
         images: binary test images, shape (examples, n_v); RAISE runs ``chains`` chains for each.
         temperatures: the starting value of the longest schedule, one of ``SCHEDULES[1:]``.
         runs: the starting number of AIS runs.
@@ -66,12 +66,12 @@ class AISPanel(TrainingPanel):
         self.base_biases = np.asarray(base_biases, np.float32)
         if self.base_biases.shape != (rbm.W.shape[0],):
             raise ValueError(f"base_biases must hold one bias per visible unit, shape ({rbm.W.shape[0]},); got "
-                             f"{self.base_biases.shape}: make them with evaluation.base_rate_biases(training_images)")
+                             f"{self.base_biases.shape}: make them with annealing.base_rate_biases(training_images)")
         self.images = binary_batch(images, rbm.W.shape[0], "images",
                                    why="RAISE and the exact log-likelihood are of binary images").numpy()
-        self.exact_log_z = evaluation.log_partition_exact(rbm)
-        # evaluation.log_likelihood_exact, with the log Z just enumerated instead of a second enumeration
-        self.exact_log_likelihood = float(np.mean(-evaluation.free_energy_exact(rbm, self.images)) - self.exact_log_z)
+        self.exact_log_z = exact.log_partition_exact(rbm)
+        # exact.log_likelihood_exact, with the log Z just enumerated instead of a second enumeration
+        self.exact_log_likelihood = float(np.mean(-exact.free_energy_exact(rbm, self.images)) - self.exact_log_z)
         self.estimates: list[dict] = []
         self.annealed = {"schedules": [], "runs": runs, "chains": chains}
         self.temperatures = widgets.SelectionSlider(
@@ -96,22 +96,22 @@ class AISPanel(TrainingPanel):
         self.progress.max, self.progress.value = 2 * len(schedules), 0
         self.estimates = []
         for index, k in enumerate(schedules):
-            betas = evaluation.annealing_schedule(k)
+            betas = annealing.annealing_schedule(k)
             where = f"{k:,} temperatures (schedule {index + 1} of {len(schedules)})"
             self._report(f"{where}: annealing {plural(runs, 'AIS run')}...", draw=False)
-            result = evaluation.ais_log_partition(self.rbm, self.base_biases, n_runs=runs, betas=betas,
+            result = annealing.ais_log_partition(self.rbm, self.base_biases, n_runs=runs, betas=betas,
                                                   seed=self.seed)
             self.progress.value += 1
             if stop_event.is_set():
                 break
             self._report(f"{where}: AIS log Z {result.log_z - self.exact_log_z:+.2f} nats against the exact; "
                          f"running {plural(chains, 'RAISE chain')} per image...", draw=False)
-            reverse = evaluation.reverse_ais_log_likelihood(self.rbm, self.images, self.base_biases, n_runs=chains,
+            reverse = annealing.reverse_ais_log_likelihood(self.rbm, self.images, self.base_biases, n_runs=chains,
                                                             betas=betas, seed=self.seed)
             self.progress.value += 1
             low, high = result.interval(INTERVAL_SE)
             self.estimates.append({"n_betas": k, "log_z": result.log_z, "low": low, "high": high,
-                                   "ais": evaluation.ais_log_likelihood(self.rbm, self.images, result),
+                                   "ais": annealing.ais_log_likelihood(self.rbm, self.images, result),
                                    "raise": reverse.mean_log_likelihood})
             self._report(f"{where}: against the exact values, AIS log Z {result.log_z - self.exact_log_z:+.2f} "
                          f"nats; log p(v) {self.estimates[-1]['ais'] - self.exact_log_likelihood:+.2f} by AIS, "

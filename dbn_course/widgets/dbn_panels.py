@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import classifier, plotting, training
 from ..dbn import make_dbn
+from ..deprecation import renamed_keyword
 from .base import (
     DESCRIPTION_WIDTH,
     LAYOUT,
@@ -42,7 +43,7 @@ class DBNPanel(TrainingPanel):
         images, labels: training data (uint8 (n, 784) pixels and integer classes).
         test: ``(images, labels)`` on which the generative model's error is measured.
         hidden_units: starting sizes of the two lower layers and the top layer.
-        cd_steps, learning_rate, epochs, persistent, batch_size: the pretraining controls'
+        cd_steps, learning_rate, num_epochs, persistent, batch_size: the pretraining controls'
             starting values.
         up_down_epochs, up_down_rate, up_down_steps: the up-down controls' starting values:
             epochs (0: pretraining only), the learning rate of every up-down update, and
@@ -61,9 +62,10 @@ class DBNPanel(TrainingPanel):
     title = "DBN panel"
 
     def __init__(self, images, labels, test, hidden_units=(256, 256, 512), cd_steps: int = 1,
-                 learning_rate: float = 0.05, epochs: int = 2, up_down_epochs: int = 0, up_down_rate: float = 0.01,
-                 up_down_steps: int = 3, digit: int = 3, persistent: bool = False, batch_size: int = 100,
-                 gibbs_steps: int = 200, seed: int = 0, train_now: bool = True):
+                 learning_rate: float = 0.05, num_epochs: int = 2, up_down_epochs: int = 0,
+                 up_down_rate: float = 0.01, up_down_steps: int = 3, digit: int = 3, persistent: bool = False,
+                 batch_size: int = 100, gibbs_steps: int = 200, seed: int = 0, train_now: bool = True, **renamed):
+        num_epochs = renamed_keyword("DBNPanel", renamed, "epochs", "num_epochs", num_epochs)
         images = np.asarray(images)
         self.images, self.labels = images.reshape(len(images), -1), np.asarray(labels)
         self.test = (np.asarray(test[0]).reshape(len(test[0]), -1), np.asarray(test[1]))
@@ -77,14 +79,14 @@ class DBNPanel(TrainingPanel):
         self.top_units = _size_slider(hidden_units[2], "top-level units")
         self.cd_steps = int_slider(cd_steps, 1, 25, "CD steps k")
         self.learning_rate = rate_slider(learning_rate, "CD learning rate")
-        self.epochs = int_slider(epochs, 1, 30, "epochs per layer")
+        self.num_epochs = int_slider(num_epochs, 1, 30, "epochs per layer")
         self.batch_size = int_slider(batch_size, 10, 1000, "batch size", step=10)
         self.persistent = checkbox(persistent, "persistent CD (PCD)")
         self.up_down_epochs = int_slider(up_down_epochs, 0, 30, "up-down epochs")
         self.up_down_rate = rate_slider(up_down_rate, "up-down rate")
         self.up_down_steps = int_slider(up_down_steps, 1, 25, "up-down CD steps k")
         pretraining = [self.hidden_1, self.hidden_2, self.top_units, self.cd_steps, self.learning_rate,
-                       self.epochs, self.batch_size, self.persistent]
+                       self.num_epochs, self.batch_size, self.persistent]
         up_down = [self.up_down_epochs, self.up_down_rate, self.up_down_steps]
         self.controls = pretraining + up_down
         self._training_controls()
@@ -116,7 +118,7 @@ class DBNPanel(TrainingPanel):
             "cd_steps": self.cd_steps.value,
             "learning_rate": self.learning_rate.value,
             "persistent": self.persistent.value,
-            "num_epochs": self.epochs.value,
+            "num_epochs": self.num_epochs.value,
             "batch_size": self.batch_size.value,
         }
 
@@ -319,7 +321,7 @@ class FineTunePanel(TrainingPanel):
     def settings(self) -> dict:
         """The backprop settings both networks share (arguments of :func:`~dbn_course.classifier.fine_tune`)."""
         return {"optimizer": self.optimizer.value, "learning_rate": self.fine_tune_rate.value,
-                "epochs": self.fine_tune_epochs.value, "batch_size": self.batch_size.value}
+                "num_epochs": self.fine_tune_epochs.value, "batch_size": self.batch_size.value}
 
     def _train(self, stop_event) -> str:
         n_pretrain, n_tune = self.pretrain_epochs.value, self.fine_tune_epochs.value

@@ -5,7 +5,8 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from .. import hopfield, plotting
-from ..boltzmann import BoltzmannMachine, total_variation
+from ..boltzmann import BoltzmannMachine
+from ..exact import total_variation
 from .base import LAYOUT, STYLE, Panel
 
 SHOWN = 8

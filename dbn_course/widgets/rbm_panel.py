@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import plotting
+from ..deprecation import renamed_keyword
 from ..rbm import RBM, train_rbm
 from .base import TrainingPanel, checkbox, columns, int_slider, plural, random_state_kept, rate_slider
 
@@ -22,7 +23,7 @@ class RBMPanel(TrainingPanel):
 
     Args:
         images: training images, uint8 of shape (n, 784) (or (n, 28, 28)).
-        hidden_units, cd_steps, learning_rate, epochs, persistent, batch_size: the
+        hidden_units, cd_steps, learning_rate, num_epochs, persistent, batch_size: the
             controls' starting values.
         seed: seeds the model and the shuffling, so the same sliders give the same model.
         train_now: train the starting configuration once, right away (synchronously).
@@ -34,8 +35,9 @@ class RBMPanel(TrainingPanel):
     title = "RBM panel"
 
     def __init__(self, images, hidden_units: int = 100, cd_steps: int = 1, learning_rate: float = 0.1,
-                 epochs: int = 2, persistent: bool = False, batch_size: int = 100, seed: int = 0,
-                 train_now: bool = True):
+                 num_epochs: int = 2, persistent: bool = False, batch_size: int = 100, seed: int = 0,
+                 train_now: bool = True, **renamed):
+        num_epochs = renamed_keyword("RBMPanel", renamed, "epochs", "num_epochs", num_epochs)
         images = np.asarray(images)
         self.images = images.reshape(len(images), -1)
         self.seed = seed
@@ -44,10 +46,10 @@ class RBMPanel(TrainingPanel):
         self.hidden_units = int_slider(hidden_units, 4, 1000, "hidden units", step=4)
         self.cd_steps = int_slider(cd_steps, 1, 25, "CD steps k")
         self.learning_rate = rate_slider(learning_rate)
-        self.epochs = int_slider(epochs, 1, 50, "epochs")
+        self.num_epochs = int_slider(num_epochs, 1, 50, "epochs")
         self.batch_size = int_slider(batch_size, 10, 1000, "batch size", step=10)
         self.persistent = checkbox(persistent, "persistent CD (PCD)")
-        self.controls = [self.hidden_units, self.cd_steps, self.learning_rate, self.epochs, self.batch_size,
+        self.controls = [self.hidden_units, self.cd_steps, self.learning_rate, self.num_epochs, self.batch_size,
                          self.persistent]
         self._training_controls()
         self.widget = columns(self.controls)
@@ -65,7 +67,7 @@ class RBMPanel(TrainingPanel):
         }
 
     def _train(self, stop_event) -> str:
-        epochs, batch_size = self.epochs.value, self.batch_size.value
+        epochs, batch_size = self.num_epochs.value, self.batch_size.value
         self.progress.max, self.progress.value = epochs, 0
         rbm = RBM(seed=self.seed, **self.settings())
 

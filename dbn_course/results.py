@@ -1,0 +1,136 @@
+"""The course's results beside the literature: published figures typed once, benchmark results read, tables built.
+
+Chapters 06 and 07 set what the course measured -- in ``benchmarks/results/*.json``, with
+the machine and the date -- beside what the papers report. The published figures live
+here and nowhere else; :func:`benchmark_figures` finds the committed results from a
+notebook's folder (in a clone of the repository and on Binder); the ``*_table``
+functions build the Markdown tables the chapters display, each taking the chapter's own
+rows to add at the end.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+
+@dataclasses.dataclass(frozen=True)
+class Published:
+    """A figure from a paper: what was measured, the value, where it is reported."""
+
+    model: str
+    value: float
+    source: str
+    approximate: bool = False  # read off a figure, not printed in a table
+
+    def text(self, fmt: str = "{:g}") -> str:
+        """The value as the paper gives it (``fmt``: ``"{:g}%"`` for a percentage), "about" if read off a figure."""
+        return ("about " if self.approximate else "") + fmt.format(self.value)
+
+
+PUBLISHED_TEST_ERRORS = (
+    Published("DBN, up-down fine-tuning", 1.25, "Hinton, Osindero & Teh (2006)"),
+    Published("DBN, backprop fine-tuning", 1.2, "Hinton & Salakhutdinov (2006)"),
+    Published("DBN, dropout fine-tuning", 0.92, "Srivastava et al. (2014)"),
+)
+"""MNIST test error rates (%) of DBNs, as their papers report them."""
+
+PUBLISHED_LOG_LIKELIHOODS = (
+    Published("RBM 500, CD-1", -125.0, "Salakhutdinov & Murray (2008), Fig. 2", approximate=True),
+    Published("RBM 500, CD-25", -86.34, "Salakhutdinov & Murray (2008), Table 2"),
+)
+"""Average test log-likelihoods (nats) of 500-hidden-unit RBMs on binarised MNIST, estimated by AIS."""
+
+MISSING = "not measured"
+
+
+def benchmark_figures(name: str, start=None) -> dict | None:
+    """The figures of ``benchmarks/results/<name>.json`` in the course's folder, or None if it is absent.
+
+    Looks in ``start`` (default: the working folder) and its parents, so a notebook running
+    from ``notebooks/`` finds the committed results. ``_machine`` and ``_date`` are added.
+    """
+    folder = Path(start or Path.cwd()).resolve()
+    for candidate in (folder, *folder.parents):
+        path = candidate / "benchmarks" / "results" / f"{name}.json"
+        if path.is_file():
+            results = json.loads(path.read_text())
+            return {**results["figures"], "_machine": results["machine"], "_date": results["date"]}
+    return None
+
+
+def markdown_table(header: Sequence[str], rows: Iterable[Sequence]) -> str:
+    """A Markdown table: one line of ``header``, then one line per row (cells as given, in order)."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _source(name: str, figures: dict) -> str:
+    return f"`{name}.json` ({figures['_date']}, {figures['_machine']['cores']}-core CPU)"
+
+
+def _measured(rows: list, name: str, entries, start) -> None:
+    """Append ``(label, source, value text, ...)`` for each ``(label, key, fmt, ...)`` of the results file ``name``.
+
+    An entry may name several ``key, fmt`` pairs after its label: one cell each. A file or
+    figure not there reads :data:`MISSING` (a time not there, an empty cell).
+    """
+    figures = benchmark_figures(name, start)
+    for label, *pairs in entries:
+        cells = []
+        for index in range(0, len(pairs), 2):
+            value = None if figures is None else figures.get(pairs[index])
+            cells.append(pairs[index + 1].format(value) if value is not None else MISSING if index == 0 else "")
+        rows.append((label, MISSING if figures is None else _source(name, figures), *cells))
+
+
+def test_error_table(extra_rows: Iterable[Sequence] = (), start=None) -> str:
+    """Published and measured MNIST test errors, then ``extra_rows`` = ``(model, source, error text)``."""
+    rows = [(p.model, f"published: {p.source}", p.text("{:g}%")) for p in PUBLISHED_TEST_ERRORS]
+    _measured(rows, "dbn_backprop", [
+        ("DBN 784-500-500-2000, backprop fine-tuning with dropout", "dbn_backprop_test_error_pct", "{:.2f}%"),
+        ("same network, random init + SGD", "dbn_random_init_sgd_test_error_pct", "{:.2f}%"),
+        ("same network, random init + Adam", "dbn_random_init_adam_test_error_pct", "{:.2f}%")], start)
+    generative = benchmark_figures("dbn_mnist", start) or {}
+    minutes = f" ({generative['dbn_updown_s'] / 60:.0f} min)" if "dbn_updown_s" in generative else ""
+    _measured(rows, "dbn_mnist", [(f"generative DBN after up-down{minutes}", "dbn_updown_test_error_pct",
+                                   "{:.2f}%")], start)
+    _measured(rows, "dbn_sampling", [("generative DBN, top level refined by PCD", "dbn_top_level_pcd_test_error_pct",
+                                      "{:.2f}%")], start)
+    return markdown_table(("model", "source", "test error"), [*rows, *extra_rows])
+
+
+def log_likelihood_table(extra_rows: Iterable[Sequence] = (), start=None) -> str:
+    """Measured and published test log-likelihoods of RBMs, then ``extra_rows`` = ``(model, source, nats, time)``."""
+    rows = []
+    _measured(rows, "rbm_loglik", [
+        (f"RBM 500, {name}", f"rbm_{key}_ais_test_loglik_nats", "{:.2f}", f"rbm_{key}_train_s", "{:.0f} s")
+        for name, key in (("CD-1, 20 epochs", "cd1"), ("CD-10, 20 epochs", "cd10"),
+                          ("PCD-1, 60 epochs, decaying rate", "pcd"))], start)
+    _measured(rows, "rbm_raise", [
+        ("RBM 500, PCD-1, first 1,000 test images: AIS (from above)", "rbm_pcd_ais_subset_loglik_nats", "{:.2f}"),
+        ("the same images: RAISE (from below)", "rbm_pcd_raise_subset_loglik_nats", "{:.2f}")], start)
+    rows = [(*row, "")[:4] for row in rows]
+    rows += [(p.model, f"published: {p.source}", p.text("{:g}"), "") for p in PUBLISHED_LOG_LIKELIHOODS]
+    return markdown_table(("model", "source", "test log-likelihood (nats)", "training time"), [*rows, *extra_rows])
+
+
+def measurement_table(start=None) -> str:
+    """The course's samples, speed and memory, as its benchmarks measured them."""
+    rows = []
+    _measured(rows, "dbn_sampling", [("class-conditional samples read as their class",
+                                      "dbn_conditional_sample_accuracy_pct", "{:.1f}%")], start)
+    _measured(rows, "rbm_speed", [
+        ("RBM epoch, 60,000 images, 500 hidden, CD-1", "rbm_cd1_epoch_s", "{:.2f} s"),
+        ("the same with scikit-learn's BernoulliRBM", "sklearn_rbm_epoch_s", "{:.2f} s"),
+        ("CD-1's share of the machine's matmul rate", "rbm_cd1_matmul_efficiency_pct", "{:.0f}%")], start)
+    notebooks = benchmark_figures("notebooks", start)
+    if notebooks:
+        peaks = {key[len("notebook_"):-len("_peak_rss_mb")]: value for key, value in notebooks.items()
+                 if key.startswith("notebook_") and key.endswith("_peak_rss_mb")}
+        rows.append(("largest notebook peak memory at defaults", _source("notebooks", notebooks),
+                     f"{max(peaks.values()):.0f} MB ({max(peaks, key=peaks.get)})"))
+    return markdown_table(("measurement", "source", "value"), rows)
