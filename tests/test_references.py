@@ -59,3 +59,14 @@ def test_an_entry_without_a_year_is_refused(tmp_path):
     bib.write_text("@article{nameless,\n  author = {Doe, Jane},\n  title = {Untitled}\n}\n")
     with pytest.raises(ValueError, match="nameless has no year"):
         references.read_bib(bib)
+
+
+def test_a_table_a_chapter_displays_cites_its_works():
+    """The results tables are built by dbn_course.results; the works they name are the chapter's citations."""
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("display(Markdown(results.test_error_table()))")
+    cell.outputs.append(nbformat.v4.new_output("display_data", data={
+        "text/markdown": "| DBN, dropout fine-tuning | published: Srivastava et al. (2014) | 0.92% |"}))
+    nb.cells.append(cell)
+    cited = [key for key, work in WORKS.items() if work.cited_in(references.chapter_text(nb))]
+    assert cited == ["srivastava2014"]

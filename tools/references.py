@@ -5,8 +5,9 @@ Run from the repository's root:
     python tools/references.py           # rewrite the cells that are out of date
     python tools/references.py --check   # list them and exit 1, changing nothing
 
-A chapter cites a work when its text (markdown, and the strings of its code cells, which
-print tables) names the work's authors followed by its year: "Hinton, Osindero and Teh
+A chapter cites a work when its text (markdown, the code cells, and the Markdown its code
+cells display: the tables of results beside the literature, which ``dbn_course.results``
+builds) names the work's authors followed by its year: "Hinton, Osindero and Teh
 (2006)", "(Tieleman, 2008)", "Hinton's practical guide (2010)", "Srivastava et al. 2014".
 Every surname must appear before the year, except that a work of four or more authors
 may be named by the first one and "et al." (so "LeCun et al. (1998)" is the article of
@@ -123,7 +124,17 @@ def read_bib(path: Path = BIB) -> list[Work]:
 
 
 def chapter_text(nb) -> str:
-    return "\n".join(cell.source for cell in nb.cells if cell.metadata.get("dbn_course") != MARK)
+    """What a reader of the chapter reads: its cells and the Markdown tables they display."""
+    parts = []
+    for cell in nb.cells:
+        if cell.metadata.get("dbn_course") == MARK:
+            continue
+        parts.append(cell.source)
+        for output in cell.get("outputs", []):
+            shown = output.get("data", {}).get("text/markdown")
+            if shown:
+                parts.append(shown if isinstance(shown, str) else "".join(shown))
+    return "\n".join(parts)
 
 
 def references_cell(works: list[Work], text: str) -> str | None:
