@@ -105,9 +105,8 @@ def fine_tune(model: keras.Model, images, labels, *, num_epochs: int = 5, learni
     """
     num_epochs = renamed_keyword("fine_tune", renamed, "epochs", "num_epochs", num_epochs)
     return fine_tuning_engine(model, images, labels, num_epochs=num_epochs, learning_rate=learning_rate,
-                              momentum=momentum,
-                              optimizer=optimizer, batch_size=batch_size, schedule=schedule, test=test,
-                              test_every=test_every, seed=seed, progress=progress, callbacks=callbacks,
+                              momentum=momentum, optimizer=optimizer, batch_size=batch_size, schedule=schedule,
+                              test=test, test_every=test_every, seed=seed, progress=progress, callbacks=callbacks,
                               stop_event=stop_event).run()
 
 

@@ -12,7 +12,7 @@ and when the last n_y visible units are softmax label units (the top level of a 
 Given one layer the units of the other are independent, so a *sweep* samples a whole
 layer at once, v -> h -> v'.
 
-Annealing (AIS and RAISE, :mod:`dbn_course.evaluation`) runs the same sweep at an
+Annealing (AIS and RAISE, :mod:`dbn_course.annealing`) runs the same sweep at an
 inverse temperature beta in [0, 1], between a base-rate model with visible biases b_A
 and the RBM:
 
