@@ -46,10 +46,10 @@ def mnist_arrays(quick: bool = False):
     return images.reshape(len(images), -1), labels, test_images.reshape(len(test_images), -1), test_labels
 
 
-def sample_accuracy(dbn, folder: Path, quick: bool) -> float:
-    """The share (%) of 100 generated digits a class (1,000 top-level sweeps) the classifier reads as their class.
+def sample_accuracies(dbns: dict, folder: Path, quick: bool) -> dict:
+    """For each DBN, the share (%) of 100 generated digits a class (1,000 top-level sweeps) read as their class.
 
-    The classifier is the one in ``folder`` when there is one, else the shipped one.
+    The reader is the classifier in ``folder`` when there is one, else the shipped one.
     """
     model = load_classifier(folder if (folder / CLASSIFIER_FILE.name).exists() else FOLDER)
 
@@ -57,7 +57,8 @@ def sample_accuracy(dbn, folder: Path, quick: bool) -> float:
         return classifier.predict_labels(model, images)
 
     sampling = {"per_class": 10, "gibbs_steps": 50} if quick else {"per_class": 100, "gibbs_steps": 1000}
-    return evaluation.conditional_sample_accuracy(dbn, classify, **sampling).accuracy_pct
+    return {name: evaluation.conditional_sample_accuracy(dbn, classify, **sampling).accuracy_pct
+            for name, dbn in dbns.items()}
 
 
 def write_classifier(model, test_images, test_labels, plan: recipe.Recipe, facts: dict, folder: Path) -> dict:
@@ -79,11 +80,12 @@ def write_generative(dbn, refined, test_images, test_labels, plan: recipe.Recipe
     save_float16(dbn, folder / DBN_FILE.name)
     save_top_level(refined, folder / TOP_LEVEL_FILE.name)
     up_down, pcd = load_dbn("up_down", folder), load_dbn("pcd", folder)
+    accuracies = sample_accuracies({"updown_conditional_sample_accuracy_pct": up_down,
+                                    "conditional_sample_accuracy_pct": pcd}, folder, quick)
     figures = {
         "dbn_updown_test_error_pct": up_down.error_pct(test_images, test_labels),
         "dbn_top_level_pcd_test_error_pct": pcd.error_pct(test_images, test_labels),
-        "updown_conditional_sample_accuracy_pct": sample_accuracy(up_down, folder, quick),
-        "conditional_sample_accuracy_pct": sample_accuracy(pcd, folder, quick),
+        **accuracies,
         "test_examples": int(len(test_labels)),
         **facts,
     }
