@@ -24,11 +24,12 @@ picking an epoch.
 
 from __future__ import annotations
 
+import dataclasses
+
 import common
 
 import dbn_course  # noqa: F401  (starts TensorFlow quietly)
 from dbn_course import classifier, data, recipe, stages
-from dbn_course.recipe import Backprop
 from dbn_course.reproduce import mnist_arrays
 
 ADAM = {"optimizer": "adam", "learning_rate": 1e-3}  # the modern baseline, with the recipe's decay
@@ -46,7 +47,7 @@ def main() -> None:
     pretrain_s = pretraining.seconds
     print(f"pretrained in {pretrain_s:.0f} s", flush=True)
     runs = {"dbn": (pretraining.model, plan), "random_init_sgd": ("random", plan),
-            "random_init_adam": ("random", plan.replace(backprop=Backprop(**{**vars(settings), **ADAM})))}
+            "random_init_adam": ("random", plan.replace(backprop=dataclasses.replace(settings, **ADAM)))}
     figures, curves = {"dbn_pretrain_s": pretrain_s}, {}
     for name, (start, run_plan) in runs.items():
         trained = stages.fine_tuned_classifier(images, labels, run_plan, start=start, test=test, test_every=10,

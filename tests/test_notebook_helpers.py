@@ -24,3 +24,11 @@ def test_unrecordable_values_are_refused():
 def test_describe_setup_names_the_data():
     text = notebook.describe_setup()
     assert "TensorFlow" in text and "Data: " in text and "Run mode: quick" in text
+
+
+def test_a_notebook_run_in_place_keeps_its_own_parameters(tmp_path):
+    """Committed chapters show their defaults: parameters go only into an executed copy."""
+    path = tmp_path / "chapter.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(), path)
+    with pytest.raises(ValueError, match="in place keeps its own parameters"):
+        run_notebooks.execute_notebook(path, parameters={"num_epochs": 1})

@@ -65,8 +65,8 @@ def execute_notebook(path, output_path=None, parameters: dict | None = None, tim
     Args:
         path: the notebook to run.
         output_path: where the executed copy is written; ``None`` writes it over ``path``
-            (without the memory cell, and without papermill's metadata).
-        parameters: values injected after the ``parameters`` cell.
+            (at its own parameters, without the memory cell and without papermill's metadata).
+        parameters: values injected after the ``parameters`` cell (only into a copy).
         timeout: seconds allowed for each cell.
         measure_memory: append a cell that records the kernel's peak resident memory as
             ``_peak_rss_mb`` (never to a notebook written in place).
@@ -75,6 +75,8 @@ def execute_notebook(path, output_path=None, parameters: dict | None = None, tim
 
     path = Path(path)
     in_place = output_path is None
+    if in_place and parameters:
+        raise ValueError("a notebook executed in place keeps its own parameters: give output_path for a copy")
     nb = nbformat.read(path, as_version=4)
     if measure_memory and not in_place:
         nb.cells.append(nbformat.v4.new_code_cell(PEAK_MEMORY_CELL))
@@ -93,16 +95,10 @@ def execute_notebook(path, output_path=None, parameters: dict | None = None, tim
 
 
 def _strip_papermill(nb) -> None:
-    """Remove what papermill adds, so a committed notebook carries only Jupyter's own metadata."""
+    """Remove the metadata papermill adds, so a committed notebook carries only Jupyter's own."""
     nb.metadata.pop("papermill", None)
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
-        tags = [tag for tag in cell.metadata.get("tags", []) if tag != "injected-parameters"]
-        if "tags" in cell.metadata:
-            if tags:
-                cell.metadata["tags"] = tags
-            else:
-                del cell.metadata["tags"]
 
 
 def main(paths: list[str]) -> None:
