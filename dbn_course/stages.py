@@ -33,9 +33,10 @@ class Trained(NamedTuple):
     from_cache: bool
 
 
-def _run(kind: str, config: dict, use_cache: bool, train) -> Trained:
+def _run(train, kind: str | None = None, config: dict | None = None) -> Trained:
+    """``train()`` timed; with a ``kind`` and ``config``, through the model cache under that key."""
     start = time.perf_counter()
-    if use_cache:
+    if kind is not None:
         model, history, from_cache = model_cache.cached_model(kind, config, train)
     else:
         (model, history), from_cache = train(), False
@@ -63,8 +64,10 @@ def pretrained_dbn(images, labels, recipe: Recipe = SHIPPED, *, cache: bool = Fa
                        batch_size=settings.batch_size, seed=recipe.seed, **settings.rbm_settings())
         return dbn, dbn.pretrain(images, labels, progress=progress)
 
-    config = {**_parts(recipe, "pretraining"), "data": model_cache.fingerprint(images, labels)}
-    return _run("dbn-pretrained", config, cache, train)
+    if not cache:
+        return _run(train)
+    return _run(train, "dbn-pretrained", {**_parts(recipe, "pretraining"),
+                                          "data": model_cache.fingerprint(images, labels)})
 
 
 def up_down_dbn(images, labels, recipe: Recipe = SHIPPED, *, start=None, cache: bool = False, test=None,
@@ -98,9 +101,11 @@ def up_down_dbn(images, labels, recipe: Recipe = SHIPPED, *, start=None, cache: 
                 model = model.clone()  # the pretrained model stays as the cache holds it
         return model, _staged_up_down(model, images, labels, settings, test, progress)
 
-    config = {**_parts(recipe, "pretraining", "up_down"), "data": model_cache.fingerprint(images, labels),
-              "test": None if test is None else model_cache.fingerprint(*test)}
-    return _run("dbn-updown", config, cache, train)
+    if not cache:
+        return _run(train)
+    return _run(train, "dbn-updown", {**_parts(recipe, "pretraining", "up_down"),
+                                      "data": model_cache.fingerprint(images, labels),
+                                      "test": None if test is None else model_cache.fingerprint(*test)})
 
 
 def _staged_up_down(dbn, images, labels, settings, test, progress: bool) -> dict:
@@ -142,7 +147,7 @@ def refined_dbn(images, labels, recipe: Recipe = SHIPPED, *, start, progress: bo
                                              learning_rate=settings.learning_rate, cd_steps=settings.cd_steps,
                                              progress=progress)
 
-    return _run("dbn-refined", {}, False, train)
+    return _run(train)
 
 
 START_FROM = ("pretrained", "random")
@@ -191,12 +196,13 @@ def fine_tuned_classifier(images, labels, recipe: Recipe = SHIPPED, *, start="pr
                                        progress=progress)
         return model, history
 
+    if not cache:
+        return _run(train)
     parts = _parts(recipe, "pretraining", "backprop")
     if start == "random":  # only the layers matter
         parts["pretraining"] = {key: parts["pretraining"][key] for key in ("hidden_units", "number_visible_units",
                                                                            "number_label_units")}
-    config = {"start": start if isinstance(start, str) else "dbn", **parts, "test_every": test_every,
-              "data": model_cache.fingerprint(images, labels),
-              "test": None if test is None else model_cache.fingerprint(*test)}
-    return _run(f"classifier-{config['start']}", config, cache, train)
+    return _run(train, f"classifier-{start}", {"start": start, **parts, "test_every": test_every,
+                                                "data": model_cache.fingerprint(images, labels),
+                                                "test": None if test is None else model_cache.fingerprint(*test)})
 
