@@ -8,7 +8,7 @@ have the energy and, at temperature T, the Gibbs measure
 
 For N up to about 16 the 2^N states can be enumerated, so p_T is exact. Gibbs sampling
 draws from it without Z: unit i turns on with probability
-p(s_i = 1 | s_-i) = sigmoid(((W s)_i + b_i) / T). Every unit is connected to every other,
+``p(s_i = 1 | s_-i) = sigmoid(((W s)_i + b_i) / T)``. Every unit is connected to every other,
 so units must be updated one after another (sequential Gibbs), whereas in an RBM a whole
 layer is sampled at once (block Gibbs). High temperature flattens p_T towards uniform; low
 temperature concentrates it on the lowest energies, and the sampler then mixes slowly.
@@ -123,7 +123,7 @@ class BoltzmannMachine:
                start=None) -> np.ndarray:
         """Run ``n_chains`` independent sequential-Gibbs chains for ``n_sweeps`` sweeps; return their states.
 
-        One sweep visits every unit once, in order, drawing s_i from p(s_i | s_-i). Chains
+        One sweep visits every unit once, in order, drawing s_i from ``p(s_i | s_-i)``. Chains
         start from ``start`` or from uniformly random states.
         """
         check_int("n_chains", n_chains)

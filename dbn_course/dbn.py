@@ -297,8 +297,8 @@ class DBN(GreedyPretraining, UpDownFineTuning, keras.Model):
             progress: show progress bars.
 
         Returns:
-            The DBN, with ``dbn.history = {"pretraining": [one history per layer],
-            "up_down": history}``.
+            The DBN itself; its ``history`` then holds one history per layer under
+            ``"pretraining"`` and the up-down history under ``"up_down"``.
         """
         images, labels = image_label_arrays(inputs, labels, self.number_visible_units)
         pretraining = self.pretrain(images, labels, progress=progress)

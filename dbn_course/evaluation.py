@@ -47,9 +47,9 @@ def reconstruction_cost(rbm, v):
 
 
 def pseudo_log_likelihood(rbm, v, seed=None, exact: bool = False):
-    """Pseudo-log-likelihood sum_i log p(v_i | v_-i), averaged over the batch.
+    """Pseudo-log-likelihood ``sum_i log p(v_i | v_-i)``, averaged over the batch.
 
-    For binary v, p(v_i | v_-i) = sigmoid(F(v with bit i flipped) - F(v)). With
+    For binary v, ``p(v_i | v_-i) = sigmoid(F(v with bit i flipped) - F(v))``. With
     ``exact=True`` every bit is flipped in turn (n_v free energies per example);
     otherwise one random bit per example, times n_v -- an unbiased, much cheaper
     estimate (scikit-learn's ``BernoulliRBM.score_samples`` does the same).

@@ -52,7 +52,7 @@ def empirical_distribution(states) -> np.ndarray:
 
 
 def total_variation(p, q) -> float:
-    """Total-variation distance 1/2 sum_k |p_k - q_k| between two distributions."""
+    """Total-variation distance ``1/2 sum_k |p_k - q_k|`` between two distributions."""
     p, q = np.asarray(p, np.float64), np.asarray(q, np.float64)
     if p.shape != q.shape:
         raise ValueError(f"distributions of different sizes: {p.shape} and {q.shape}")

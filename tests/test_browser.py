@@ -35,7 +35,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -43,14 +42,13 @@ import urllib.request
 
 import pytest
 
+from .chromium import CHROMIUM_ARGS, chromium_binary, free_port
 from .conftest import ROOT
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="the browser test needs the playwright package")
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 SLOW_MS = 240_000  # a cold kernel start and a notebook's run on a shared 2-core machine
 
 # Each panel notebook: its file, what its status line says when done, (for the training
@@ -70,23 +68,6 @@ CHAPTERS = {
 RUNNING = re.compile(r"(epoch|schedule) \d+ of \d+")
 ENDED = re.compile(r"^(trained|annealed|stopped after)")
 RUN_BUTTON = re.compile(r"^\s*(Train|Run)\s*$")
-
-
-def chromium_binary() -> str | None:
-    named = os.environ.get("DBN_COURSE_CHROMIUM")
-    if named:
-        return named
-    for name in ("chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
