@@ -2,7 +2,7 @@
 
 Build it from the repository's root (README.md, "The course as a website"):
 
-    python -m sphinx -W --keep-going -b html docs docs/_build/html
+    python -m sphinx -M html docs docs/_build -W --keep-going     # the site in docs/_build/html
 
 The chapters are the committed notebooks, shown with the outputs they were committed with:
 myst-nb never executes them. Each build first copies ``notebooks/*.ipynb`` into
@@ -186,7 +186,7 @@ nb_ipywidgets_js = {}
 nb_render_markdown_format = "myst"  # the tables chapters 06 and 07 display as Markdown
 nb_mime_priority_overrides = [
     # A panel's live controls need a kernel: the page shows the line the panel writes
-    # beside them (what it controls, with the values it ran with), its status and figure.
+    # beside them (what it controls, with the values they started at), its status and figure.
     ("html", "application/vnd.jupyter.widget-view+json", None),
 ]
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]

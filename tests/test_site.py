@@ -1,6 +1,6 @@
 """The course website as a reader gets it: every page of the built site in headless Chromium, offline.
 
-The site is built with README.md's command (``python -m sphinx -W --keep-going ...``: a
+The site is built with README.md's command (``python -m sphinx -M html docs ... -W``: a
 broken cross-reference, a missing image or a docstring docutils cannot read fails the
 build) into a temporary folder, or read from ``DBN_COURSE_SITE`` when that names a built
 site (``.ci/run`` builds it once, then runs this tier). It is served on localhost, and
@@ -70,8 +70,7 @@ def site(tmp_path_factory) -> Path:
         if importlib.util.find_spec(module.split(".")[0]) is None or importlib.util.find_spec(module) is None:
             pytest.skip(f"{module} is not installed (pip install -e \".[site]\")")
     out = tmp_path_factory.mktemp("site")
-    build = subprocess.run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
-                            "-d", str(out / "doctrees"), "docs", str(out / "html")],
+    build = subprocess.run([sys.executable, "-m", "sphinx", "-M", "html", "docs", str(out), "-W", "--keep-going", "-q"],
                            cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert build.returncode == 0, f"the site did not build:\n{build.stdout[-4000:]}\n{build.stderr[-8000:]}"
     return out / "html"
