@@ -32,3 +32,14 @@ def test_a_notebook_run_in_place_keeps_its_own_parameters(tmp_path):
     nbformat.write(nbformat.v4.new_notebook(), path)
     with pytest.raises(ValueError, match="in place keeps its own parameters"):
         run_notebooks.execute_notebook(path, parameters={"num_epochs": 1})
+
+
+def test_a_notebook_run_in_place_keeps_no_papermill_metadata():
+    nb = nbformat.v4.new_notebook(metadata={"papermill": {"duration": 1.0}, "language_info": {"name": "python"}})
+    tagged = nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"], "papermill": {"status": "completed"}})
+    untagged = nbformat.v4.new_code_cell("x", metadata={"tags": [], "papermill": {}, "mystnb": {"image": {"alt": "A."}}})
+    nb.cells += [tagged, untagged]
+    run_notebooks._strip_papermill(nb)
+    assert nb.metadata == {"language_info": {"name": "python"}}
+    assert tagged.metadata == {"tags": ["parameters"]}
+    assert untagged.metadata == {"mystnb": {"image": {"alt": "A."}}}

@@ -95,10 +95,16 @@ def execute_notebook(path, output_path=None, parameters: dict | None = None, tim
 
 
 def _strip_papermill(nb) -> None:
-    """Remove the metadata papermill adds, so a committed notebook carries only Jupyter's own."""
+    """Remove the metadata papermill adds, so a committed notebook carries only Jupyter's own.
+
+    Papermill records its run in the notebook's and each cell's ``papermill`` entry and gives
+    every untagged cell an empty ``tags`` list; a cell's own tags (``parameters``) stay.
+    """
     nb.metadata.pop("papermill", None)
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
+        if cell.metadata.get("tags") == []:
+            del cell.metadata["tags"]
 
 
 def main(paths: list[str]) -> None:
