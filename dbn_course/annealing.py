@@ -44,9 +44,31 @@ class AISResult:
     log_z_base: float
     n_betas: int
 
+    @classmethod
+    def from_log_weights(cls, log_weights, n_betas: int, log_z_base: float = 0.0) -> "AISResult":
+        """The estimate from each run's log weight: log Z = log Z_0 + log of the mean weight.
+
+        ``log_z_base`` is 0 when the weights already carry the base model's normaliser, as
+        ``tfp.mcmc.sample_annealed_importance_chain``'s do with a normalised proposal.
+        """
+        log_weights = np.asarray(log_weights, np.float64)
+        top = log_weights.max()
+        log_z = log_z_base + float(top + np.log(np.mean(np.exp(log_weights - top))))
+        return cls(log_z=log_z, log_weights=log_weights, log_z_base=log_z_base, n_betas=n_betas)
+
     @property
     def n_runs(self) -> int:
         return len(self.log_weights)
+
+    @property
+    def effective_sample_size(self) -> float:
+        """(sum_i w_i)^2 / sum_i w_i^2: how many equally weighted runs the weights are worth (Kong 1992).
+
+        It is ``n_runs`` when every run carries the same weight and near 1 when one run carries
+        them all; then log Z rests on that one run and its error bars mean little.
+        """
+        weights = np.exp(self.log_weights - self.log_weights.max())
+        return float(weights.sum() ** 2 / np.sum(weights ** 2))
 
     def interval(self, k: float = 3.0) -> tuple[float, float]:
         """log(Z_hat -/+ k standard errors of Z_hat), as Salakhutdinov & Murray (2008) report it.
@@ -140,10 +162,7 @@ def ais_log_partition(rbm, base_biases, n_runs: int = 100, betas=None, seed: int
     schedule = tf.constant(betas, tf.float32)
     v = gibbs.draw_bernoulli(generator, tf.broadcast_to(tf.sigmoid(base), [n_runs, W.shape[0]]))
     _, log_weights = gibbs.anneal(v, W, b, c, base, generator, schedule[1:], schedule[:-1], reverse=False)
-    log_weights = log_weights.numpy().astype(np.float64)
-    top = log_weights.max()
-    log_z = log_z_base + float(top + np.log(np.mean(np.exp(log_weights - top))))
-    return AISResult(log_z=log_z, log_weights=log_weights, log_z_base=log_z_base, n_betas=len(betas))
+    return AISResult.from_log_weights(log_weights.numpy(), n_betas=len(betas), log_z_base=log_z_base)
 
 
 def ais_log_likelihood(rbm, v, result: AISResult, batch_size: int = 1000) -> float:
