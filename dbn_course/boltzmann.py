@@ -108,23 +108,29 @@ class BoltzmannMachine:
         p = np.exp(logits)
         return p / p.sum()
 
-    def _run_sweeps(self, s, noise, inverse_temperature):
+    def _run_sweeps(self, s, noise, inverse_temperature, trace: bool):
         W = tf.constant(self.weights)
         b = tf.constant(self.biases)
         units = tf.range(self.n_units)
-        for t in tf.range(tf.shape(noise)[0]):
+        sweeps = tf.shape(noise)[0]
+        states = tf.TensorArray(tf.float32, size=sweeps if trace else 0)
+        for t in tf.range(sweeps):
             for i in tf.range(self.n_units):
                 field = (tf.linalg.matvec(s, W[:, i]) + b[i]) * inverse_temperature
                 new = tf.cast(noise[t, :, i] < tf.sigmoid(field), tf.float32)
                 s = tf.where(tf.equal(units, i)[tf.newaxis, :], new[:, tf.newaxis], s)
-        return s
+            if trace:
+                states = states.write(t, s)
+        return states.stack() if trace else s
 
     def sample(self, n_chains: int, n_sweeps: int, temperature: float | None = None, seed: int | None = None,
-               start=None) -> np.ndarray:
+               start=None, trace: bool = False) -> np.ndarray:
         """Run ``n_chains`` independent sequential-Gibbs chains for ``n_sweeps`` sweeps; return their states.
 
         One sweep visits every unit once, in order, drawing s_i from ``p(s_i | s_-i)``. Chains
-        start from ``start`` or from uniformly random states.
+        start from ``start`` or from uniformly random states. With ``trace=True`` it returns
+        the state after every sweep, shape (n_sweeps, n_chains, N), for mixing diagnostics
+        (chapter 02); the last of them are the states ``trace=False`` returns.
         """
         check_int("n_chains", n_chains)
         check_int("n_sweeps", n_sweeps)
@@ -133,7 +139,9 @@ class BoltzmannMachine:
         s = (rng.random((n_chains, self.n_units)) < 0.5).astype(np.float32) if start is None \
             else self._states(start)
         noise = rng.random((n_sweeps, len(s), self.n_units), dtype=np.float32)
-        return self._sweeps(tf.constant(s), tf.constant(noise), tf.constant(1.0 / T, tf.float32)).numpy()
+        if not isinstance(trace, bool):
+            raise ValueError(f"trace must be True or False, got {trace!r}")
+        return self._sweeps(tf.constant(s), tf.constant(noise), tf.constant(1.0 / T, tf.float32), trace).numpy()
 
     def state_index(self, states) -> np.ndarray:
         """The counting-order index of each state (the row of :meth:`exact_distribution`)."""

@@ -246,19 +246,20 @@ class RBM(keras.layers.Layer):
         """One Gibbs sweep from the hidden side, h -> v -> h': the book's ``sample_h(sample_v(h))``."""
         return self.sample_h(self.sample_v(h))
 
-    def gibbs_chain(self, v, steps: int, record_every: int | None = None):
+    def gibbs_chain(self, v, steps: int, record_every: int | None = None, record: str = "probabilities"):
         """Run ``steps`` block-Gibbs sweeps v -> h -> v from ``v`` (:func:`dbn_course.gibbs.sample`).
 
         Returns:
             The final visible sample; or, with ``record_every``, the visible probabilities
             p(v | h) after every ``record_every`` sweeps, shape (frames, batch, n_v) (for a
-            strip of the chain).
+            strip of the chain) -- or, with ``record="states"``, the sampled v themselves
+            (for mixing diagnostics, chapter 03).
         """
         steps = check_int("steps", steps)
         if record_every is not None:
             record_every = check_int("record_every", record_every)
         v, frames = gibbs.sample(self.visible_batch(v), *self.weight_tensors(), self.sampler, steps,
-                                 number_label_units=self.number_label_units, record_every=record_every)
+                                 number_label_units=self.number_label_units, record_every=record_every, record=record)
         return v if record_every is None else frames
 
     def fantasy_digits(self, n: int = 16, steps: int = 1000, start=None):

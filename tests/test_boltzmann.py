@@ -91,3 +91,13 @@ def test_two_valleys_defeat_the_sampler_only_when_cold():
         return total_variation(bm.exact_distribution(T), bm.empirical_distribution(samples))
 
     assert distance(1.0) < 0.1 < 0.25 < distance(0.3)
+
+
+def test_a_trace_keeps_every_sweep_and_ends_where_sampling_ends():
+    bm = BoltzmannMachine.random(5, seed=0)
+    trace = bm.sample(7, 12, seed=3, trace=True)
+    assert trace.shape == (12, 7, 5)
+    np.testing.assert_array_equal(trace[-1], bm.sample(7, 12, seed=3))
+    assert set(np.unique(trace)) <= {0.0, 1.0}
+    with pytest.raises(ValueError, match="trace"):
+        bm.sample(7, 12, seed=3, trace="yes")
