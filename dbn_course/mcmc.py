@@ -84,12 +84,10 @@ def base_rate_log_prob_fn(base_biases, number_hidden_units: int):
 
 def initial_state(base_biases, number_hidden_units: int, n_chains: int, seed: int = 0):
     """``[v, h]`` drawn from the base-rate model: v_i ~ sigmoid(b_A,i), h_j ~ 1/2 -- AIS's starting states."""
-    base = tf.convert_to_tensor(base_biases, tf.float32)
     seed_v, seed_h = tfp.random.split_seed(seed)
-    v = gibbs.bernoulli(tf.random.stateless_uniform([n_chains, base.shape[0]], seed_v), tf.sigmoid(base))
-    h = gibbs.bernoulli(tf.random.stateless_uniform([n_chains, number_hidden_units], seed_h),
-                        tf.fill([n_chains, number_hidden_units], 0.5))
-    return [v, h]
+    visible = tfp.distributions.Bernoulli(logits=tf.convert_to_tensor(base_biases, tf.float32), dtype=tf.float32)
+    hidden = tfp.distributions.Bernoulli(probs=tf.fill([number_hidden_units], 0.5), dtype=tf.float32)
+    return [visible.sample(n_chains, seed=seed_v), hidden.sample(n_chains, seed=seed_h)]
 
 
 class BlockGibbsResults(collections.namedtuple(
