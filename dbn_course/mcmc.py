@@ -19,8 +19,8 @@ linearly in beta, ``beta_k = (k + 1) / num_steps``; it is these functions of ``[
 (:func:`target_log_prob_fn`, :func:`base_rate_log_prob_fn`) whose interpolation is exactly
 log p*_beta, so the sweep at beta_k is an exact Gibbs step of the distribution TFP weighs.
 
-The course's own AIS (:mod:`dbn_course.annealing`) sums the hidden units out of its weights;
-TFP's driver weighs the joint state, so its weights vary more for the same schedule.
+The course's own AIS (:mod:`dbn_course.annealing`) sums the hidden units out of its weights and
+takes any schedule; TFP's driver weighs the joint state, on evenly spaced temperatures.
 
 A Gibbs step is a Metropolis-Hastings step that is always accepted: the kernel is
 :class:`UncalibratedBlockGibbs` inside ``tfp.mcmc.MetropolisHastings``, as TFP builds its own
