@@ -6,6 +6,7 @@ Debian's ``chromium`` is driven through Playwright, which never downloads a brow
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -29,3 +30,16 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def launched(binary: str):
+    """Headless Chromium from ``binary``, driven by Playwright, closed on exit."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=binary, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

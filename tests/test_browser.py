@@ -42,7 +42,7 @@ import urllib.request
 
 import pytest
 
-from .chromium import CHROMIUM_ARGS, chromium_binary, free_port
+from .chromium import chromium_binary, free_port, launched
 from .conftest import ROOT
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="the browser test needs the playwright package")
@@ -133,12 +133,8 @@ def lab(chromium, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(chromium):
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with launched(chromium) as browser:
+        yield browser
 
 
 @pytest.fixture

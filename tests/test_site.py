@@ -38,10 +38,10 @@ from pathlib import Path
 
 import pytest
 
-from .chromium import CHROMIUM_ARGS, chromium_binary
+from .chromium import chromium_binary, launched
 from .conftest import ROOT
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="the browser test needs the playwright package")
+pytest.importorskip("playwright.sync_api", reason="the browser test needs the playwright package")
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -100,12 +100,8 @@ def browser():
     binary = chromium_binary()
     if binary is None:
         pytest.skip("no chromium binary (apt-get install chromium, or set DBN_COURSE_CHROMIUM)")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=binary, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with launched(binary) as browser:
+        yield browser
 
 
 @pytest.fixture(scope="module")
