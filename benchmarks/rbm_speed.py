@@ -44,7 +44,7 @@ import numpy as np
 
 import dbn_course  # noqa: F401  (starts TensorFlow quietly)
 import tensorflow as tf
-from dbn_course import data
+from dbn_course import data, recipe
 from dbn_course.rbm import RBM, train_rbm
 
 BATCH = 100
@@ -127,10 +127,11 @@ def probe_epoch(images, hidden, precision, xla, epochs=3, block=20):
         v1 = tf.cast(noise_v < tf.sigmoid(product(tf.cast(noise_h < h0, tf.float32), W_, transpose_b=True) + b),
                      tf.float32)
         h1 = tf.sigmoid(product(v1, W_) + c)
-        grad_W = product(tf.concat([v1, v0], 0), tf.concat([h1, -h0], 0) / BATCH, transpose_a=True) + 2e-4 * W
+        grad_W = (product(tf.concat([v1, v0], 0), tf.concat([h1, -h0], 0) / BATCH, transpose_a=True)
+                  + recipe.WEIGHT_DECAY * W)
         grads = (grad_W, tf.reduce_mean(v1 - v0, 0), tf.reduce_mean(h1 - h0, 0))
         for var, vel, grad in zip((W, b, c), velocity, grads):
-            vel.assign(0.5 * vel - learning_rate * grad)
+            vel.assign(recipe.MOMENTUM * vel - learning_rate * grad)
             var.assign_add(vel)
 
     @tf.function(jit_compile=xla)

@@ -98,6 +98,11 @@ def base_rate_biases(data, pseudo_count: float = 1.0) -> np.ndarray:
     return np.log(p / (1 - p)).astype(np.float32)
 
 
+def base_rate_log_partition(base_biases, number_hidden_units: int) -> float:
+    """log Z_0 = sum_i softplus(b_A,i) + n_h log 2: the base-rate model with its hidden units free coins."""
+    return float(np.sum(np.logaddexp(0.0, np.asarray(base_biases, np.float64))) + number_hidden_units * np.log(2.0))
+
+
 def annealing_schedule(n_betas: int = 14_500) -> np.ndarray:
     """Inverse temperatures 0 = beta_0 < ... < beta_K = 1, denser near 1.
 
@@ -130,7 +135,7 @@ def _annealing(rbm, base_biases, betas):
     betas = annealing_schedule() if betas is None else np.asarray(betas, np.float64)
     if betas.ndim != 1 or len(betas) < 2 or betas[0] != 0 or betas[-1] != 1 or np.any(np.diff(betas) <= 0):
         raise ValueError("betas must increase strictly from 0 to 1")
-    log_z_base = float(np.sum(np.logaddexp(0.0, np.asarray(base, np.float64))) + W.shape[1] * np.log(2.0))
+    log_z_base = base_rate_log_partition(base, W.shape[1])
     return W, b, c, base, betas, log_z_base
 
 

@@ -34,7 +34,6 @@ from __future__ import annotations
 import collections
 import warnings
 
-import numpy as np
 import tensorflow as tf
 
 with warnings.catch_warnings():
@@ -46,7 +45,7 @@ with warnings.catch_warnings():
 
     TransitionKernel = tfp.mcmc.TransitionKernel  # TFP loads lazily: its package runs (and warns) on first use
 
-from . import gibbs
+from . import annealing, gibbs
 
 __all__ = ["BlockGibbsResults", "UncalibratedBlockGibbs", "base_rate_log_prob_fn", "block_gibbs_kernel",
            "initial_state", "target_log_prob_fn"]
@@ -74,7 +73,7 @@ def base_rate_log_prob_fn(base_biases, number_hidden_units: int):
     coins, as :func:`dbn_course.annealing.ais_log_partition` starts from.
     """
     base = tf.convert_to_tensor(base_biases, tf.float32)
-    log_z = float(np.sum(np.logaddexp(0.0, np.asarray(base_biases, np.float64))) + number_hidden_units * np.log(2.0))
+    log_z = annealing.base_rate_log_partition(base_biases, number_hidden_units)
 
     def log_prob(v, h):
         return tf.linalg.matvec(v, base) - log_z
