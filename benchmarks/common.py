@@ -19,11 +19,14 @@ from pathlib import Path
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
-def parse_args(description: str, extra=()) -> argparse.Namespace:
-    """``--quick`` and ``--out``, plus ``extra`` on/off flags given as (flag, help) pairs."""
+def parse_args(description: str, extra=(), choices=()) -> argparse.Namespace:
+    """``--quick`` and ``--out``, plus ``extra`` on/off flags given as (flag, help) pairs and
+    ``choices``, options taking one of some values, given as (flag, values, help)."""
     parser = argparse.ArgumentParser(description=description)
     for flag, help_text in extra:
         parser.add_argument(flag, action="store_true", help=help_text)
+    for flag, values, help_text in choices:
+        parser.add_argument(flag, choices=values, default=None, help=help_text)
     parser.add_argument("--quick", action="store_true", help="a shrunken run, for CI")
     parser.add_argument("--out", type=Path, default=None,
                         help="folder for the results file (default: benchmarks/results, or a "

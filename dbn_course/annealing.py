@@ -70,6 +70,17 @@ class AISResult:
         weights = np.exp(self.log_weights - self.log_weights.max())
         return float(weights.sum() ** 2 / np.sum(weights ** 2))
 
+    @property
+    def standard_error(self) -> float:
+        """The standard error of log Z, sd(w) / (sqrt(n_runs) mean(w)): the delta method's, in nats.
+
+        It measures the spread of the runs only, not the bias a too-fast schedule leaves
+        (:func:`settled_log_partition` checks that); it means little when
+        :attr:`effective_sample_size` is near 1.
+        """
+        weights = np.exp(self.log_weights - self.log_weights.max())
+        return float(weights.std(ddof=1) / (np.sqrt(len(weights)) * weights.mean())) if len(weights) > 1 else np.inf
+
     def interval(self, k: float = 3.0) -> tuple[float, float]:
         """log(Z_hat -/+ k standard errors of Z_hat), as Salakhutdinov & Murray (2008) report it.
 
@@ -168,6 +179,111 @@ def ais_log_partition(rbm, base_biases, n_runs: int = 100, betas=None, seed: int
     v = gibbs.draw_bernoulli(generator, tf.broadcast_to(tf.sigmoid(base), [n_runs, W.shape[0]]))
     _, log_weights = gibbs.anneal(v, W, b, c, base, generator, schedule[1:], schedule[:-1], reverse=False)
     return AISResult.from_log_weights(log_weights.numpy(), n_betas=len(betas), log_z_base=log_z_base)
+
+
+@dataclasses.dataclass(frozen=True)
+class SettledAIS:
+    """The AIS estimates :func:`settled_log_partition` made, slowest schedule last.
+
+    Attributes:
+        estimates: one :class:`AISResult` per schedule tried, each with more temperatures
+            (and as many runs or more) than the one before.
+        settled: whether the last two agree within ``tolerance`` standard errors of the
+            last, whose standard error is at most the target.
+        tolerance: that many standard errors.
+        target_standard_error: the most the last estimate's standard error may be.
+    """
+
+    estimates: tuple
+    settled: bool
+    tolerance: float
+    target_standard_error: float
+
+    @property
+    def result(self) -> AISResult:
+        """The estimate to use: the slowest schedule's."""
+        return self.estimates[-1]
+
+    @property
+    def log_z(self) -> float:
+        return self.result.log_z
+
+    @property
+    def standard_error(self) -> float:
+        return self.result.standard_error
+
+    @property
+    def change(self) -> float:
+        """log Z of the slowest schedule minus that of the one before (nan with one estimate)."""
+        return self.estimates[-1].log_z - self.estimates[-2].log_z if len(self.estimates) > 1 else float("nan")
+
+    def table(self) -> list[dict]:
+        """One row per estimate: temperatures, runs, log Z, its standard error, effective sample size."""
+        return [{"betas": e.n_betas, "runs": e.n_runs, "log_z": e.log_z, "standard_error": e.standard_error,
+                 "effective_sample_size": e.effective_sample_size} for e in self.estimates]
+
+
+def settled_log_partition(rbm, base_biases, n_runs: int = 100, n_betas: int = 14_500, *, factor: int = 2,
+                          target_standard_error: float = 0.1, tolerance: float = 2.0, max_runs: int = 6400,
+                          max_betas: int = 1_000_000, seed: int = 0, progress=None) -> SettledAIS:
+    """AIS made slower until its estimate of log Z stops moving: a protocol, not a guess at the schedule.
+
+    AIS has two errors. Its spread over runs shrinks as 1/sqrt(runs) and is measured by
+    :attr:`AISResult.standard_error`; its bias -- log Z too low when the schedule is too fast
+    for the chains to follow -- is not measured by any one estimate. So: estimate log Z with
+    ``n_runs`` runs of :func:`annealing_schedule` ``(n_betas)``, doubling the runs while the
+    standard error is above ``target_standard_error``; then estimate again with ``factor``
+    times the temperatures (as many runs, fresh seeds). The estimate has *settled* when the
+    slower schedule moves log Z by less than ``tolerance`` of its standard errors and that
+    standard error is at most the target; otherwise the schedule gets slower again, until
+    the next one would pass ``max_betas`` (or the runs ``max_runs``): then ``settled`` is
+    False and the figure should be reported as unsettled.
+
+    Args:
+        rbm, base_biases: as for :func:`ais_log_partition`.
+        n_runs, n_betas: the first estimate's runs and temperatures.
+        factor: how many times more temperatures each new estimate takes.
+        target_standard_error, tolerance: the two conditions, in nats and in standard errors.
+        max_runs, max_betas: the most work the protocol may spend on one estimate.
+        seed: the first estimate's seed; each later one takes the next.
+        progress: called with each new :class:`AISResult` (e.g. to print it), if given.
+
+    Returns:
+        A :class:`SettledAIS`; its :attr:`~SettledAIS.result` is the slowest estimate.
+    """
+    n_runs, n_betas, factor = check_int("n_runs", n_runs), check_int("n_betas", n_betas), check_int("factor", factor)
+    max_runs, max_betas = check_int("max_runs", max_runs), check_int("max_betas", max_betas)
+    if factor < 2:
+        raise ValueError(f"factor must be at least 2 (each estimate slower than the last), got {factor}")
+    if not target_standard_error > 0 or not tolerance > 0:
+        raise ValueError("target_standard_error and tolerance must be positive")
+    estimates = []
+
+    def estimate(runs, betas):
+        result = ais_log_partition(rbm, base_biases, n_runs=runs, betas=annealing_schedule(betas),
+                                   seed=seed + len(estimates))
+        estimates.append(result)
+        if progress is not None:
+            progress(result)
+        return result
+
+    current = estimate(n_runs, n_betas)
+    while current.standard_error > target_standard_error and n_runs * 2 <= max_runs:
+        n_runs *= 2
+        current = estimate(n_runs, n_betas)
+    settled = False
+    while n_betas * factor <= max_betas:
+        n_betas *= factor
+        previous, current = current, estimate(n_runs, n_betas)
+        while current.standard_error > target_standard_error and n_runs * 2 <= max_runs:
+            n_runs *= 2
+            current = estimate(n_runs, n_betas)
+        settled = (abs(current.log_z - previous.log_z) < tolerance * current.standard_error
+                   and current.standard_error <= target_standard_error)
+        if settled:
+            break
+    return SettledAIS(estimates=tuple(estimates), settled=settled, tolerance=tolerance,
+                      target_standard_error=target_standard_error)
 
 
 def ais_log_likelihood(rbm, v, result: AISResult, batch_size: int = 1000) -> float:

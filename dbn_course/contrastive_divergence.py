@@ -1,4 +1,4 @@
-"""Training an RBM by contrastive divergence: CD-k and persistent CD (chapter 03).
+"""Training an RBM by contrastive divergence: CD-k, persistent CD and its two refinements (chapters 03, 07).
 
 The gradient of the average log-likelihood of an RBM is a difference of two expectations,
 
@@ -6,7 +6,22 @@ The gradient of the average log-likelihood of an RBM is a difference of two expe
 
 and CD-k (Hinton 2002) replaces the model's expectation by samples after k Gibbs sweeps
 started at the data; PCD-k (Tieleman 2008) keeps those chains running from one update
-to the next. :func:`cd_gradients` gives the gradient of L = <F(v)>_data - <F(v_k)>_samples
+to the next. Two refinements of PCD keep its chains moving as the weights settle:
+
+* fast-weights PCD (FPCD; Tieleman and Hinton 2009) samples the chains from W + W_f,
+  b + b_f, c + c_f, where the fast weights follow the same gradient at their own rate and
+  shrink by :data:`FAST_WEIGHT_DECAY` every update -- they push the chains out of the
+  modes they have just visited;
+* parallel tempering (Desjardins et al. 2010; Cho, Raiko and Ilin 2010) runs chains at
+  inverse temperatures 1 = beta_1 > ... > beta_T = 0 of
+
+      p_beta(v, h) proportional to exp(b^T v + beta (c^T h + v^T W h)),
+
+  (the couplings and hidden biases tempered, so beta = 0 is a product of pixels with
+  the RBM's own visible biases), and after every sweep proposes to swap the states of
+  neighbouring temperatures; the gradient reads the chains at beta = 1.
+
+:func:`cd_gradients` gives the gradient of L = <F(v)>_data - <F(v_k)>_samples
 from these sufficient statistics; :class:`CDTrainer` is the compiled update that applies
 it with momentum and weight decay; :func:`train_rbm` runs it over the epochs of the
 training engine (:mod:`dbn_course.training`).
@@ -25,9 +40,18 @@ from .guard import TrainingDivergedError
 from .inputs import as_array, visible_dataset
 from .validation import check_float, check_int
 
-__all__ = ["CDSettings", "CDTrainer", "cd_gradients", "linear_decay", "train_rbm"]
+__all__ = ["FAST_WEIGHT_DECAY", "CDSettings", "CDTrainer", "cd_gradients", "linear_decay", "tempering_betas",
+           "train_rbm"]
 
 linear_decay = training.linear_decay  # a learning-rate schedule for train_rbm(..., schedule=)
+
+FAST_WEIGHT_DECAY = 19 / 20  # FPCD: the fast weights are multiplied by this after every update (Tieleman & Hinton 2009)
+
+
+def tempering_betas(temperatures: int) -> np.ndarray:
+    """The inverse temperatures of parallel tempering: ``temperatures`` values evenly spaced from 1 down to 0."""
+    temperatures = check_int("temperatures", temperatures)
+    return np.linspace(1.0, 0.0, temperatures, dtype=np.float32) if temperatures > 1 else np.ones(1, np.float32)
 
 
 def cd_gradients(v_data, h_data, v_model, h_model):
@@ -51,7 +75,11 @@ class CDSettings:
 
     An RBM's constructor arguments are its defaults (:meth:`~dbn_course.rbm.RBM.cd_settings`);
     :func:`train_rbm` takes any of them as keywords for one run, and leaves the layer's
-    own settings as they are.
+    own settings as they are. The last two refine PCD and exist for training runs only:
+    ``fast_learning_rate`` > 0 turns on fast weights (FPCD) learning at that constant rate,
+    ``temperatures`` > 1 runs parallel tempering over that many inverse temperatures
+    (:func:`tempering_betas`), each with as many chains as the minibatch. Both need
+    ``persistent=True``, and they do not combine.
     """
 
     learning_rate: float
@@ -59,6 +87,8 @@ class CDSettings:
     persistent: bool
     momentum: float
     weight_decay: float
+    fast_learning_rate: float = 0.0
+    temperatures: int = 1
 
     def __post_init__(self):
         # Checked, and held as plain Python numbers, whoever builds them: the RBM's
@@ -69,11 +99,22 @@ class CDSettings:
             raise ValueError(f"persistent must be True or False, got {self.persistent!r}")
         object.__setattr__(self, "momentum", check_float("momentum", self.momentum, 0.0, 1.0, high_open=True))
         object.__setattr__(self, "weight_decay", check_float("weight_decay", self.weight_decay, 0.0))
+        object.__setattr__(self, "fast_learning_rate",
+                           check_float("fast_learning_rate", self.fast_learning_rate, 0.0))
+        object.__setattr__(self, "temperatures", check_int("temperatures", self.temperatures))
+        refinements = [name for name, on in (("fast_learning_rate", self.fast_learning_rate > 0),
+                                             ("temperatures", self.temperatures > 1)) if on]
+        if refinements and not self.persistent:
+            raise ValueError(f"{refinements[0]} refines persistent CD: pass persistent=True with it")
+        if len(refinements) > 1:
+            raise ValueError("fast weights and parallel tempering are two alternatives: choose one, "
+                             "fast_learning_rate > 0 or temperatures > 1")
 
     @property
     def compiled(self) -> tuple:
         """The settings compiled into the update: all but the learning rate."""
-        return (self.cd_steps, self.persistent, self.momentum, self.weight_decay)
+        return (self.cd_steps, self.persistent, self.momentum, self.weight_decay, self.fast_learning_rate,
+                self.temperatures)
 
 
 
@@ -88,6 +129,17 @@ class CDTrainer:
     elementwise work. The uniform noise for the samples is drawn by the layer's seeded
     generator just before each call: XLA's own random-number kernels are several times
     slower on a CPU.
+
+    FPCD adds one product per sweep (the chains' hidden input under W + W_f beside the
+    gradient's under W); parallel tempering sweeps T x B chains and adds one more product
+    per sweep (each level's hidden input before and after its sweep).
+
+    Attributes:
+        chains: the persistent chains (``None`` for CD, or before the first update): their
+            hidden states for PCD and FPCD, the visible states of every temperature, level
+            after level, for parallel tempering.
+        fast: FPCD's fast weights [W_f, b_f, c_f] (``None`` without them).
+        betas: parallel tempering's inverse temperatures (:func:`tempering_betas`).
     """
 
     NOISE_BYTES_PER_CALL = 32 * 2**20
@@ -96,15 +148,31 @@ class CDTrainer:
         self.rbm = rbm
         self.config = settings.compiled
         self.cd_steps, self.persistent = settings.cd_steps, settings.persistent
+        self.temperatures = settings.temperatures
         self.velocity = [tf.Variable(tf.zeros_like(var.value), trainable=False) for var in (rbm.W, rbm.b, rbm.c)]
-        self.chains = None  # PCD: hidden states of the persistent chains, created on the first step
+        self.fast = ([tf.Variable(tf.zeros_like(var.value), trainable=False) for var in (rbm.W, rbm.b, rbm.c)]
+                     if settings.fast_learning_rate > 0 else None)
+        self.betas = tempering_betas(self.temperatures)
+        # Parallel tempering's swap record: proposals and acceptances per neighbouring pair.
+        self.swaps_proposed = tf.Variable(tf.zeros([max(self.temperatures - 1, 1)]), trainable=False)
+        self.swaps_accepted = tf.Variable(tf.zeros([max(self.temperatures - 1, 1)]), trainable=False)
+        self.updates = tf.Variable(0, dtype=tf.int64, trainable=False)
+        self.chains = None  # created on the first step
         self._run = tf.function(self._run_batches, jit_compile=True, reduce_retracing=True)
         self._noise = tf.function(self._draw_noise, reduce_retracing=True)
+
+    @property
+    def swap_acceptance(self) -> np.ndarray:
+        """Parallel tempering: the fraction of proposed swaps accepted between beta_m and beta_m+1, per m."""
+        if self.temperatures == 1:
+            return np.zeros(0)
+        return (self.swaps_accepted / tf.maximum(self.swaps_proposed, 1.0)).numpy()
 
     def steps_per_call(self, batch_size: int) -> int:
         """Minibatches per compiled call: a block, or fewer if their noise would pass NOISE_BYTES_PER_CALL."""
         rbm = self.rbm
-        per_step = 4 * self.cd_steps * batch_size * (rbm.number_visible_units + rbm.number_hidden_units)
+        per_step = (4 * self.cd_steps * batch_size * self.temperatures
+                    * (rbm.number_visible_units + rbm.number_hidden_units + 1))
         return max(1, min(training.BLOCK_BATCHES, self.NOISE_BYTES_PER_CALL // per_step))
 
     def step(self, v0, learning_rate: float) -> None:
@@ -116,42 +184,41 @@ class CDTrainer:
         rbm = self.rbm
         if self.persistent and self.chains is None:
             first = tf.cast(tf.gather(data, batch_indices[0]), tf.float32) * scale
-            h = gibbs.draw_bernoulli(rbm.sampler, gibbs.hidden_probabilities(first, rbm.W, rbm.c))
-            self.chains = tf.Variable(h, trainable=False)
+            if self.temperatures > 1:  # every level starts from the first minibatch's images
+                start = gibbs.draw_bernoulli(rbm.sampler, tf.tile(first, [self.temperatures, 1]))
+            else:
+                start = gibbs.draw_bernoulli(rbm.sampler, gibbs.hidden_probabilities(first, rbm.W, rbm.c))
+            self.chains = tf.Variable(start, trainable=False)
         rows = self.chains.shape[0] if self.persistent else batch_indices.shape[1]
-        noise_h, noise_v = self._noise(tf.constant([batch_indices.shape[0], self.cd_steps, rows]))
+        noise_h, noise_v, noise_swap = self._noise(tf.constant([batch_indices.shape[0], self.cd_steps, rows]))
         self._run(data, batch_indices, tf.constant(scale, tf.float32), tf.constant(learning_rate, tf.float32),
-                  noise_h, noise_v)
+                  noise_h, noise_v, noise_swap)
 
     def _draw_noise(self, shape):
         rbm = self.rbm
+        swaps = shape[2] // self.temperatures * (self.temperatures - 1)  # one number per proposed swap
         return (rbm.sampler.uniform(tf.concat([shape, [rbm.number_hidden_units]], 0)),
-                rbm.sampler.uniform(tf.concat([shape, [rbm.number_visible_units]], 0)))
+                rbm.sampler.uniform(tf.concat([shape, [rbm.number_visible_units]], 0)),
+                rbm.sampler.uniform(tf.concat([shape[:2], [swaps]], 0)))
 
-    def _run_batches(self, data, batch_indices, scale, learning_rate, noise_h, noise_v):
+    def _run_batches(self, data, batch_indices, scale, learning_rate, noise_h, noise_v, noise_swap):
         for i in tf.range(tf.shape(batch_indices)[0]):
             v0 = tf.cast(tf.gather(data, batch_indices[i]), tf.float32) * scale
-            self._update(v0, learning_rate, noise_h[i], noise_v[i])
+            self._update(v0, learning_rate, noise_h[i], noise_v[i], noise_swap[i])
 
-    def _update(self, v0, learning_rate, noise_h, noise_v):
-        """One CD-k / PCD-k update; ``noise_h[j]`` and ``noise_v[j]`` drive the samples of sweep j."""
+    def _update(self, v0, learning_rate, noise_h, noise_v, noise_swap):
+        """One CD-k / PCD-k update; ``noise_h[j]``, ``noise_v[j]`` (and ``noise_swap[j]``) drive sweep j."""
         rbm = self.rbm
-        cd_steps, persistent, momentum, weight_decay = self.config
-        n_labels = rbm.number_label_units
+        cd_steps, persistent, momentum, weight_decay, fast_rate, temperatures = self.config
         h_data = gibbs.hidden_probabilities(v0, rbm.W, rbm.c)
-        # CD starts the chain from h ~ p(h | data); PCD continues its persistent chains.
-        h = self.chains.value() if persistent else gibbs.bernoulli(noise_h[0], h_data)
-        v_model, h_model = v0, h_data
-        for j in range(cd_steps):
-            v_model = gibbs.sample_visible(noise_v[j], gibbs.visible_probabilities(h, rbm.W, rbm.b, n_labels), n_labels)
-            h_model = gibbs.hidden_probabilities(v_model, rbm.W, rbm.c)
-            if persistent:
-                h = gibbs.bernoulli(noise_h[j], h_model)
-            elif j + 1 < cd_steps:
-                h = gibbs.bernoulli(noise_h[j + 1], h_model)
-        if persistent:
-            self.chains.assign(h)
+        if temperatures > 1:
+            v_model, h_model = self._tempered_sweeps(noise_h, noise_v, noise_swap)
+        else:
+            v_model, h_model = self._sweeps(v0, h_data, noise_h, noise_v)
         grads = cd_gradients(v0, h_data, v_model, h_model)
+        if self.fast is not None:  # before weight decay: the fast weights have their own, FAST_WEIGHT_DECAY
+            for fast, grad in zip(self.fast, grads):
+                fast.assign(FAST_WEIGHT_DECAY * fast - fast_rate * grad)
         if weight_decay:
             grads[0] = grads[0] + weight_decay * rbm.W
         for var, velocity, grad in zip((rbm.W, rbm.b, rbm.c), self.velocity, grads):
@@ -160,13 +227,79 @@ class CDTrainer:
                 var.assign_add(velocity.value())
             else:
                 var.assign_sub(learning_rate * grad)
+        self.updates.assign_add(1)
 
+    def _sweeps(self, v0, h_data, noise_h, noise_v):
+        """CD-k from the data, or k sweeps of the persistent chains (under W + W_f with fast weights).
+
+        Returns the negative phase's statistics: the last visible states and p(h = 1 | v) under W.
+        """
+        rbm = self.rbm
+        n_labels = rbm.number_label_units
+        W, b, c = rbm.W, rbm.b, rbm.c
+        if self.fast is not None:
+            W, b, c = (var + fast for var, fast in zip((W, b, c), self.fast))
+        # CD starts the chain from h ~ p(h | data); PCD continues its persistent chains.
+        h = self.chains.value() if self.persistent else gibbs.bernoulli(noise_h[0], h_data)
+        v_model, h_model = v0, h_data
+        for j in range(self.cd_steps):
+            v_model = gibbs.sample_visible(noise_v[j], gibbs.visible_probabilities(h, W, b, n_labels), n_labels)
+            h_model = gibbs.hidden_probabilities(v_model, W, c)
+            if self.persistent:
+                h = gibbs.bernoulli(noise_h[j], h_model)
+            elif j + 1 < self.cd_steps:
+                h = gibbs.bernoulli(noise_h[j + 1], h_model)
+        if self.persistent:
+            self.chains.assign(h)
+        if self.fast is not None:
+            h_model = gibbs.hidden_probabilities(v_model, rbm.W, rbm.c)
+        return v_model, h_model
+
+    def _tempered_sweeps(self, noise_h, noise_v, noise_swap):
+        """k sweeps of parallel tempering, each followed by swaps; returns the beta = 1 chains' statistics.
+
+        Each level sweeps v -> h -> v' at its beta (:func:`dbn_course.gibbs.sweep` with the
+        RBM's own b as the base-rate biases). (h, v') is then a joint state at that level, with
+        log p*_beta(v', h) = b^T v' + beta G, G = h^T (c + v' W). Neighbours beta_m > beta_m+1
+        swap states with probability min(1, exp((beta_m - beta_m+1)(G_m+1 - G_m))): the even
+        pairs (1-2, 3-4, ...) after one update's sweeps, the odd pairs after the next's.
+        """
+        rbm = self.rbm
+        n_labels, levels = rbm.number_label_units, self.temperatures
+        W, b, c = rbm.W, rbm.b, rbm.c
+        betas = tf.constant(self.betas)
+        chains_per_level = self.chains.shape[0] // levels
+        beta = tf.repeat(betas, chains_per_level)[:, tf.newaxis]  # each chain's, level after level
+        v = self.chains.value()
+        for j in range(self.cd_steps):
+            v, _, h = gibbs.sweep(tf.matmul(v, W) + c, noise_h[j], noise_v[j], W, b, number_label_units=n_labels,
+                                  beta=beta, base=b)
+            x = tf.matmul(v, W) + c
+            coupling = tf.reshape(tf.reduce_sum(h * x, axis=1), [levels, chains_per_level])  # G of each chain
+            log_accept = (betas[:-1] - betas[1:])[:, tf.newaxis] * (coupling[1:] - coupling[:-1])
+            parity = tf.cast((self.updates * self.cd_steps + j) % 2, tf.int32)
+            active = tf.range(levels - 1) % 2 == parity  # the pairs (m, m + 1) proposed this time
+            noise = tf.reshape(noise_swap[j], [levels - 1, chains_per_level])
+            accept = tf.logical_and(active[:, tf.newaxis], tf.math.log(noise) < log_accept)
+            self.swaps_proposed.assign_add(tf.cast(active, tf.float32) * chains_per_level)
+            self.swaps_accepted.assign_add(tf.reduce_sum(tf.cast(accept, tf.float32), axis=1))
+            no = tf.zeros([1, chains_per_level], tf.bool)
+            with_next = tf.concat([accept, no], 0)[:, :, tf.newaxis]  # level m takes level m + 1's state
+            with_previous = tf.concat([no, accept], 0)[:, :, tf.newaxis]  # level m takes level m - 1's
+            states = tf.reshape(tf.concat([v, x], axis=1), [levels, chains_per_level, -1])
+            states = tf.where(with_next, tf.roll(states, -1, axis=0),
+                              tf.where(with_previous, tf.roll(states, 1, axis=0), states))
+            states = tf.reshape(states, [levels * chains_per_level, -1])
+            v, x = states[:, :rbm.number_visible_units], states[:, rbm.number_visible_units:]
+        self.chains.assign(v)
+        return v[:chains_per_level], tf.sigmoid(x[:chains_per_level])  # the beta = 1 level
 
 
 def train_rbm(rbm, data, map_fn=None, num_epochs: int = 10, tolerance: float | None = None,
               batch_size: int = 100, shuffle_buffer: int = 10_000, *, learning_rate: float | None = None,
               cd_steps: int | None = None, persistent: bool | None = None, momentum: float | None = None,
-              weight_decay: float | None = None, schedule=None, shuffle: bool = True, seed: int | None = None,
+              weight_decay: float | None = None, fast_learning_rate: float | None = None,
+              temperatures: int | None = None, schedule=None, shuffle: bool = True, seed: int | None = None,
               monitor_size: int = 2000, progress: bool = True, print_costs: bool = False, callbacks=(),
               description: str = "RBM training", stop_event=None):
     """Train an RBM by CD-k or PCD-k on every minibatch of every epoch; return it, its history on it.
@@ -197,6 +330,10 @@ def train_rbm(rbm, data, map_fn=None, num_epochs: int = 10, tolerance: float | N
         learning_rate, cd_steps, persistent, momentum, weight_decay: the training
             settings for this run (:class:`CDSettings`); each one not given is the RBM
             constructor's. The layer's own settings do not change.
+        fast_learning_rate: > 0 trains by fast-weights PCD, the fast weights learning at this
+            constant rate (the schedule does not touch it); default 0, none.
+        temperatures: > 1 trains by parallel tempering over this many inverse temperatures,
+            evenly spaced from 1 to 0; default 1, none. Each level holds ``batch_size`` chains.
         schedule: the learning rate of each epoch, ``schedule(epoch)`` (e.g.
             ``linear_decay(0.1, num_epochs)``); default: ``learning_rate`` throughout.
         shuffle: reshuffle the examples every epoch.
@@ -234,7 +371,8 @@ def train_rbm(rbm, data, map_fn=None, num_epochs: int = 10, tolerance: float | N
     if tolerance is not None:
         tolerance = check_float("tolerance", tolerance, 0.0)
     settings = rbm.cd_settings(learning_rate=learning_rate, cd_steps=cd_steps, persistent=persistent,
-                               momentum=momentum, weight_decay=weight_decay)
+                               momentum=momentum, weight_decay=weight_decay, fast_learning_rate=fast_learning_rate,
+                               temperatures=temperatures)
     rng = np.random.default_rng(seed)
 
     if isinstance(data, tf.data.Dataset):

@@ -90,6 +90,10 @@ class RBM(keras.layers.Layer):
         history: the record of the last :func:`train_rbm` run (``None`` before one).
     """
 
+    # The training settings the constructor takes as the layer's defaults; the rest of
+    # CDSettings (FPCD's and parallel tempering's) are given to train_rbm for a run.
+    LAYER_SETTINGS = ("learning_rate", "cd_steps", "persistent", "momentum", "weight_decay")
+
     def __init__(self, number_hidden_units, number_visible_units=None, learning_rate=0.1, cd_steps=1,
                  persistent=False, momentum=0.0, weight_decay=0.0, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -98,7 +102,7 @@ class RBM(keras.layers.Layer):
             None if number_visible_units is None else check_int("number_visible_units", number_visible_units)
         )
         defaults = CDSettings(learning_rate, cd_steps, persistent, momentum, weight_decay)  # checks them
-        for name in CDSettings.__dataclass_fields__:
+        for name in self.LAYER_SETTINGS:
             setattr(self, name, getattr(defaults, name))
         self.seed = None if seed is None else check_int("seed", seed, minimum=0)
         self._sampler = None
@@ -364,7 +368,7 @@ class RBM(keras.layers.Layer):
         if unknown:
             raise TypeError(f"unknown training settings {sorted(unknown)}; the settings are "
                             f"{sorted(CDSettings.__dataclass_fields__)}")
-        defaults = {name: getattr(self, name) for name in CDSettings.__dataclass_fields__}
+        defaults = {name: getattr(self, name) for name in self.LAYER_SETTINGS}
         return CDSettings(**{**defaults, **given})
 
     @property

@@ -95,3 +95,46 @@ def test_ais_on_an_mnist_rbm_whose_hidden_layer_can_be_enumerated():
     # +0.16 and -0.29); the exact value must also lie inside the estimate's three-standard-error interval.
     low, high = result.interval(3)
     assert low <= exact_value <= high and result.log_z == pytest.approx(exact_value, abs=0.4)
+
+
+# ----------------------------------------------------------------------- the settling protocol
+
+
+def test_standard_error_is_the_delta_method_and_matches_the_spread_of_repeats():
+    result = annealing.AISResult.from_log_weights(np.log([1.0, 2.0, 3.0, 6.0]), n_betas=10)
+    assert result.standard_error == pytest.approx(np.std([1, 2, 3, 6], ddof=1) / (2 * 3.0))
+    rbm = random_rbm(16, 10, 0.7, 5)
+    base = np.zeros(16, np.float32)
+    repeats = [annealing.ais_log_partition(rbm, base, n_runs=50, betas=annealing.annealing_schedule(300), seed=seed)
+               for seed in range(30)]
+    spread = np.std([r.log_z for r in repeats], ddof=1)
+    assert np.median([r.standard_error for r in repeats]) == pytest.approx(spread, rel=0.5)
+
+
+def test_the_protocol_settles_near_the_exact_log_z_and_reports_its_ladder():
+    rbm = random_rbm(20, 10, 1.2, 6)
+    exact_value = exact.log_partition_exact(rbm)
+    seen = []
+    settled = annealing.settled_log_partition(rbm, np.zeros(20, np.float32), n_runs=20, n_betas=50,
+                                              target_standard_error=0.05, seed=3, progress=seen.append)
+    assert settled.settled and settled.result is settled.estimates[-1] and seen == list(settled.estimates)
+    assert settled.standard_error <= 0.05 and abs(settled.change) < 2 * settled.standard_error
+    assert abs(settled.log_z - exact_value) < 4 * settled.standard_error + 0.02
+    table = settled.table()
+    assert [row["betas"] for row in table] == sorted(row["betas"] for row in table)
+    assert table[0]["runs"] == 20 and table[-1]["runs"] >= 20 and table[-1]["betas"] >= 100
+    assert len({row["runs"] for row in table[1:]}) == 1 or table[-1]["runs"] > table[1]["runs"]
+
+
+def test_the_protocol_says_when_its_budget_ends_before_it_settles():
+    rbm = random_rbm(20, 10, 3.0, 7)  # strong couplings: 8 -> 16 temperatures moves log Z a lot
+    settled = annealing.settled_log_partition(rbm, np.zeros(20, np.float32), n_runs=20, n_betas=8, max_betas=16,
+                                              max_runs=20, seed=0)
+    assert not settled.settled and [e.n_betas for e in settled.estimates] == [8, 16]
+
+
+@pytest.mark.parametrize("kwargs, message", [(dict(factor=1), "factor"), (dict(target_standard_error=0), "positive"),
+                                             (dict(n_runs=0), "n_runs")])
+def test_the_protocol_rejects_settings_that_cannot_settle(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        annealing.settled_log_partition(random_rbm(6, 3, 1.0, 0), np.zeros(6, np.float32), **kwargs)

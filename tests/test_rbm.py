@@ -228,7 +228,7 @@ def deterministic_update(rbm, v0, steps=1):
         noise_h = tf.zeros((1, rbm.cd_steps, len(v0), rbm.number_hidden_units))
         noise_v = tf.zeros((1, rbm.cd_steps, len(v0), rbm.number_visible_units))
         trainer._run(tf.constant(v0), tf.range(len(v0))[tf.newaxis], tf.constant(1.0),
-                     tf.constant(rbm.learning_rate, tf.float32), noise_h, noise_v)
+                     tf.constant(rbm.learning_rate, tf.float32), noise_h, noise_v, tf.zeros((1, rbm.cd_steps, 0)))
 
 
 @pytest.mark.parametrize("momentum, weight_decay", [(0.0, 0.0), (0.0, 0.01), (0.5, 0.0)])
@@ -385,12 +385,17 @@ def test_settings_passed_to_training_leave_the_layers_own_alone():
     assert history["learning_rate"] == [0.02, 0.02]
     assert rbm.trainer_for(rbm.cd_settings(cd_steps=3, persistent=True, momentum=0.5, weight_decay=1e-3)).chains \
         is not None  # the run's trainer, PCD's chains kept for the next run with the same settings
-    assert rbm.trainer.config == (1, False, 0.0, 0.0)  # the layer's own settings make a fresh one
+    assert rbm.trainer.config == (1, False, 0.0, 0.0, 0.0, 1)  # the layer's own settings make a fresh one
 
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(learning_rate=-1.0), "learning_rate"), (dict(cd_steps=0), "cd_steps"), (dict(persistent="yes"), "persistent"),
     (dict(momentum=1.0), "momentum"), (dict(weight_decay=-1e-3), "weight_decay"),
+    (dict(fast_learning_rate=-0.1, persistent=True), "fast_learning_rate"),
+    (dict(temperatures=0, persistent=True), "temperatures"),
+    (dict(fast_learning_rate=0.1), "fast_learning_rate refines persistent CD: pass persistent=True"),
+    (dict(temperatures=4), "temperatures refines persistent CD: pass persistent=True"),
+    (dict(temperatures=4, fast_learning_rate=0.1, persistent=True), "choose one"),
 ])
 def test_bad_training_settings_are_named(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -424,3 +429,91 @@ def test_boolean_data_trains_like_the_same_floats():
         runs.append((rbm.W.numpy(), history["reconstruction_cost"]))
     np.testing.assert_array_equal(runs[0][0], runs[1][0])
     assert runs[0][1] == runs[1][1]
+
+
+# ----------------------------------------------------------------------- FPCD and parallel tempering
+
+
+def test_fast_weights_follow_the_gradient_and_decay():
+    """With momentum 0 and no weight decay each update moves W by -lr g, so the fast weights,
+    W_f <- (19/20) W_f - lr_f g, must equal (19/20) W_f + (lr_f / lr) (W_new - W_old) whatever g was."""
+    rbm = tiny_rbm(seed=9)
+    data = small_patterns(40)
+    lr, fast_lr = 0.1, 0.3
+    trainer = rbm.trainer_for(rbm.cd_settings(learning_rate=lr, persistent=True, fast_learning_rate=fast_lr))
+    expected = [np.zeros_like(var.numpy()) for var in (rbm.W, rbm.b, rbm.c)]
+    for batch in range(3):
+        before = [var.numpy() for var in (rbm.W, rbm.b, rbm.c)]
+        trainer.step(tf.constant(data[batch * 10:(batch + 1) * 10]), lr)
+        for i, var in enumerate((rbm.W, rbm.b, rbm.c)):
+            expected[i] = 19 / 20 * expected[i] + fast_lr / lr * (var.numpy() - before[i])
+            np.testing.assert_allclose(trainer.fast[i].numpy(), expected[i], rtol=1e-4, atol=1e-6)
+    assert np.abs(trainer.fast[0].numpy()).max() > 0.01
+
+
+def hidden_distribution(W, b, c):
+    """p(h) of an RBM with weights W, biases b, c, for every hidden state in counting order."""
+    h = all_states(W.shape[1]).astype(np.float64)
+    log_p = h @ c + np.logaddexp(0, h @ W.T + b).sum(axis=1)
+    p = np.exp(log_p - log_p.max())
+    return p / p.sum()
+
+
+def test_fpcd_chains_sample_the_model_plus_its_fast_weights():
+    """Held fixed (vanishing learning rates, fast weights put back before every update), the
+    persistent chains' hidden states follow p(h) of the RBM with weights W + W_f, b + b_f, c + c_f."""
+    rbm = tiny_rbm(seed=10, scale=0.8)
+    rng = np.random.default_rng(1)
+    fast = [rng.normal(0, 0.8, var.shape).astype(np.float32) for var in (rbm.W, rbm.b, rbm.c)]
+    trainer = rbm.trainer_for(rbm.cd_settings(learning_rate=1e-12, persistent=True, fast_learning_rate=1e-12))
+    v0 = tf.constant(small_patterns(200))
+    states = []
+    for _ in range(400):
+        for var, value in zip(trainer.fast, fast):
+            var.assign(value)
+        trainer.step(v0, 1e-12)
+        states.append(trainer.chains.numpy())
+    observed = exact.empirical_distribution(np.concatenate(states[20:]))
+    with_fast = hidden_distribution(*(var.numpy().astype(np.float64) + f for var, f in zip((rbm.W, rbm.b, rbm.c), fast)))
+    without = hidden_distribution(*(var.numpy().astype(np.float64) for var in (rbm.W, rbm.b, rbm.c)))
+    assert exact.total_variation(observed, with_fast) < 0.02
+    assert exact.total_variation(with_fast, without) > 0.2  # the check could tell them apart
+
+
+def tempered_distribution(rbm, beta):
+    """p_beta(v), proportional to exp(b^T v) prod_j (1 + exp(beta (c + v W)_j)), for every visible state."""
+    W, b, c = (var.numpy().astype(np.float64) for var in (rbm.W, rbm.b, rbm.c))
+    v = all_states(N_VISIBLE).astype(np.float64)
+    log_p = v @ b + np.logaddexp(0, beta * (v @ W + c)).sum(axis=1)
+    p = np.exp(log_p - log_p.max())
+    return p / p.sum()
+
+
+def test_parallel_tempering_samples_every_temperature_and_swaps():
+    """Held fixed, each level of the tempered chains follows its p_beta(v) -- a wrong swap rule
+    would pull the levels towards each other -- and neighbours exchange states."""
+    rbm = tiny_rbm(seed=11, scale=2.0)
+    levels = 4
+    trainer = rbm.trainer_for(rbm.cd_settings(learning_rate=1e-12, persistent=True, temperatures=levels))
+    v0 = tf.constant(small_patterns(100))
+    states = []
+    for _ in range(300):
+        trainer.step(v0, 1e-12)
+        states.append(trainer.chains.numpy().reshape(levels, 100, N_VISIBLE))
+    states = np.concatenate(states[20:], axis=1)
+    np.testing.assert_allclose(trainer.betas, [1, 2 / 3, 1 / 3, 0], atol=1e-6)
+    for level, beta in enumerate(trainer.betas):
+        assert exact.total_variation(exact.empirical_distribution(states[level]),
+                                     tempered_distribution(rbm, beta)) < 0.04, level
+    assert exact.total_variation(tempered_distribution(rbm, 1.0), tempered_distribution(rbm, 2 / 3)) > 0.15
+    acceptance = trainer.swap_acceptance
+    assert acceptance.shape == (levels - 1,) and np.all(acceptance > 0.05) and np.all(acceptance < 1.0)
+
+
+def test_parallel_tempering_trains_from_the_coldest_chains():
+    patterns = small_patterns()
+    rbm = RBM(N_HIDDEN, N_VISIBLE, learning_rate=0.1, seed=0)
+    before = exact.log_likelihood_exact(rbm, patterns).mean()
+    train_rbm(rbm, patterns, num_epochs=60, batch_size=20, seed=0, progress=False, persistent=True, temperatures=5)
+    after = exact.log_likelihood_exact(rbm, patterns).mean()
+    assert after > before + 2.0, (before, after)

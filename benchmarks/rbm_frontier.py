@@ -1,0 +1,147 @@
+"""Longer, better-trained 500-hidden-unit RBMs on binarised MNIST, measured by a settled AIS and by RAISE.
+
+    python benchmarks/rbm_frontier.py --method pcd    # one method per run; see benchmarks/README.md for times
+    python benchmarks/rbm_frontier.py --method fpcd
+    python benchmarks/rbm_frontier.py --method pt
+    python benchmarks/rbm_frontier.py --quick         # every method shrunken (2,000 images, 50 hidden), for CI
+
+Each method writes its own ``results/rbm_frontier_<method>.json``, so no one sitting has to
+hold them all. Data as in ``rbm_loglik.py``: the 60,000 training images binarised once with
+seed 1, the 10,000 test images with seed 0. Every RBM has 500 hidden units, minibatches of
+100, the course recipe's momentum and weight decay (``dbn_course.recipe``), and a learning
+rate falling linearly from ``LEARNING_RATE`` to 0 over its epochs; the methods are the
+literature's ways of keeping the negative phase's chains close to the model
+(:mod:`dbn_course.contrastive_divergence`):
+
+* ``pcd``: persistent CD-1 (Tieleman 2008), for many more epochs than ``rbm_loglik.py``'s 60;
+* ``fpcd``: PCD-1 with fast weights (Tieleman & Hinton 2009), fast rate ``LEARNING_RATE``,
+  held constant, fast weights shrinking by 19/20 every update;
+* ``pt``: parallel tempering (Desjardins et al. 2010) over ``TEMPERATURES`` inverse
+  temperatures evenly spaced from 1 to 0, 100 chains at each.
+
+The epochs are set so each trains for about the same time, well inside half an hour on the
+2-core machine (``rbm_<method>_train_s`` records it). Then, for each model:
+
+* log Z by :func:`dbn_course.annealing.settled_log_partition`: AIS with more runs until its
+  standard error is at most 0.1 nat, then twice the temperatures, and again, until the
+  slower schedule moves log Z by less than two standard errors -- the ladder of estimates
+  is recorded (``..._ais_ladder``) -- and the test log-likelihood of all 10,000 images under it;
+* RAISE (:func:`dbn_course.annealing.reverse_ais_log_likelihood`) on the first
+  ``RAISE_EXAMPLES`` test images, ``RAISE_RUNS`` reverse chains each, over the settled
+  schedule's temperatures (at most ``RAISE_MAX_BETAS``), beside AIS's figure on the same images. AIS tends to
+  overstate the log-likelihood and RAISE to understate it.
+"""
+
+from __future__ import annotations
+
+import time
+
+import common
+import numpy as np
+
+import dbn_course  # noqa: F401  (starts TensorFlow quietly)
+from dbn_course import annealing, data, recipe, results
+from dbn_course.rbm import RBM, linear_decay, train_rbm
+
+HIDDEN = 500
+LEARNING_RATE = 0.05
+TEMPERATURES = 5
+METHODS = {  # epochs of each: about the same training time, a quarter of an hour on the 2-core machine
+    "pcd": dict(num_epochs=300),
+    "fpcd": dict(num_epochs=200, fast_learning_rate=LEARNING_RATE),
+    "pt": dict(num_epochs=60, temperatures=TEMPERATURES),
+}
+AIS = dict(n_runs=200, n_betas=2_000, max_betas=32_000, max_runs=1600)
+RAISE_EXAMPLES, RAISE_RUNS, RAISE_MAX_BETAS = 500, 5, 8_000
+QUICK = dict(images=2000, test_images=500, hidden=50, num_epochs=3, ais=dict(n_runs=20, n_betas=500, max_betas=2000,
+                                                                            max_runs=80), raise_examples=50)
+
+
+def train(method: str, train_bits, hidden: int, num_epochs: int, seed: int = 0):
+    """Train one RBM by ``method``; return it, its training seconds, its history and settings."""
+    settings = {k: v for k, v in METHODS[method].items() if k != "num_epochs"}
+    rbm = RBM(hidden, learning_rate=LEARNING_RATE, cd_steps=1, persistent=True, momentum=recipe.MOMENTUM,
+              weight_decay=recipe.WEIGHT_DECAY, seed=seed)
+    start = time.perf_counter()
+    train_rbm(rbm, train_bits, num_epochs=num_epochs, batch_size=100, seed=seed,
+              schedule=linear_decay(LEARNING_RATE, num_epochs), description=method, **settings)
+    seconds = time.perf_counter() - start
+    return rbm, seconds, {"method": method, "cd_steps": 1, "learning_rate": LEARNING_RATE, "decay": "linear to 0",
+                          "epochs": num_epochs, "batch_size": 100, **settings}
+
+
+def measure(method: str, quick: bool) -> dict:
+    images, _ = data.load_arrays("train")
+    test_images, _ = data.load_arrays("test")
+    hidden, num_epochs, ais, examples = HIDDEN, METHODS[method]["num_epochs"], AIS, RAISE_EXAMPLES
+    raise_max_betas = RAISE_MAX_BETAS
+    if quick:
+        images, test_images = images[:QUICK["images"]], test_images[:QUICK["test_images"]]
+        hidden, num_epochs, ais, examples = QUICK["hidden"], QUICK["num_epochs"], QUICK["ais"], QUICK["raise_examples"]
+        raise_max_betas = QUICK["ais"]["max_betas"]
+    train_bits, test_bits = data.binarize_images(images, seed=1), data.binarize_images(test_images, seed=0)
+    base = annealing.base_rate_biases(train_bits)
+
+    rbm, train_s, settings = train(method, train_bits, hidden, num_epochs)
+    trainer = rbm._trainer  # the run's: its chains, fast weights or swap record
+    print(f"{method}: trained {num_epochs} epochs in {train_s:.0f} s", flush=True)
+
+    start = time.perf_counter()
+    settled = annealing.settled_log_partition(
+        rbm, base, seed=0, progress=lambda r: print(f"  AIS {r.n_betas} temperatures x {r.n_runs} runs: log Z "
+                                                    f"{r.log_z:.3f} +/- {r.standard_error:.3f}", flush=True), **ais)
+    ais_s = time.perf_counter() - start
+    test_loglik = annealing.ais_log_likelihood(rbm, test_bits, settled)
+    train_loglik = annealing.ais_log_likelihood(rbm, train_bits[:10_000], settled)
+
+    subset = test_bits[:examples]
+    raise_betas = min(settled.result.n_betas, raise_max_betas)
+    start = time.perf_counter()
+    reverse = annealing.reverse_ais_log_likelihood(rbm, subset, base, n_runs=RAISE_RUNS,
+                                                   betas=annealing.annealing_schedule(raise_betas), seed=0)
+    raise_s = time.perf_counter() - start
+    ais_subset = annealing.ais_log_likelihood(rbm, subset, settled)
+    print(f"{method}: log Z {settled.log_z:.2f} +/- {settled.standard_error:.2f} (settled: {settled.settled}); "
+          f"test log-likelihood {test_loglik:.2f} nats (train {train_loglik:.2f}); first {examples} test images: "
+          f"AIS {ais_subset:.2f}, RAISE {reverse.mean_log_likelihood:.2f} +/- {reverse.standard_error():.2f}",
+          flush=True)
+    name = f"rbm_{method}"
+    figures = {
+        "hidden_units": hidden, "train_examples": len(train_bits), "test_examples": len(test_bits),
+        "binarisation": "stochastic, once, data.binarize_images: training images seed 1, test images seed 0",
+        "published_test_loglik_nats": {f"{p.model} ({p.source})": p.value for p in results.PUBLISHED_LOG_LIKELIHOODS},
+        f"{name}_settings": settings,
+        f"{name}_train_s": train_s,
+        f"{name}_final_reconstruction_cost": rbm.history["reconstruction_cost"][-1],
+        f"{name}_ais_ladder": settled.table(),
+        f"{name}_ais_settled": settled.settled,
+        f"{name}_ais_runs": settled.result.n_runs,
+        f"{name}_ais_betas": settled.result.n_betas,
+        f"{name}_ais_log_z": settled.log_z,
+        f"{name}_ais_log_z_standard_error": settled.standard_error,
+        f"{name}_ais_log_z_change_with_more_betas": settled.change,
+        f"{name}_ais_s": ais_s,
+        f"{name}_ais_test_loglik_nats": test_loglik,
+        f"{name}_ais_train_loglik_nats": train_loglik,
+        "raise_examples": examples, "raise_runs_per_example": RAISE_RUNS, "raise_betas": raise_betas,
+        f"{name}_ais_subset_loglik_nats": ais_subset,
+        f"{name}_raise_subset_loglik_nats": reverse.mean_log_likelihood,
+        f"{name}_raise_subset_standard_error_nats": reverse.standard_error(),
+        f"{name}_ais_minus_raise_nats": ais_subset - reverse.mean_log_likelihood,
+        f"{name}_raise_s": raise_s,
+    }
+    if trainer.temperatures > 1:
+        figures[f"{name}_swap_acceptance"] = np.round(trainer.swap_acceptance, 4).tolist()
+    return figures
+
+
+def main() -> None:
+    args = common.parse_args(__doc__.splitlines()[0], choices=[("--method", tuple(METHODS), "the method to train")])
+    if args.method is None and not args.quick:
+        raise SystemExit("name the method: --method " + "|".join(METHODS) + " (each run takes up to an hour)")
+    for method in [args.method] if args.method else list(METHODS):
+        common.write_results(f"rbm_frontier_{method}", measure(method, args.quick), args)
+
+
+if __name__ == "__main__":
+    main()
