@@ -16,19 +16,25 @@ literature's ways of keeping the negative phase's chains close to the model
 * ``pcd``: persistent CD-1 (Tieleman 2008), for many more epochs than ``rbm_loglik.py``'s 60;
 * ``fpcd``: PCD-1 with fast weights (Tieleman & Hinton 2009), fast rate ``LEARNING_RATE``,
   held constant, fast weights shrinking by 19/20 every update;
-* ``pt``: parallel tempering (Desjardins et al. 2010) over ``TEMPERATURES`` inverse
-  temperatures evenly spaced from 1 to 0, 100 chains at each.
+* ``pt``: parallel tempering (Desjardins et al. 2010) over the inverse temperatures
+  ``TEMPERATURES``, 100 chains at each: spaced so that neighbours swap a third to a half
+  of their proposals on a trained model (about 1 in 10 with 1, 0.9, ..., 0.6; none reach
+  the base of an even 1-to-0 ladder).
 
-The epochs are set so each trains for about the same time, well inside half an hour on the
-2-core machine (``rbm_<method>_train_s`` records it). Then, for each model:
+``pcd`` is the long run; ``fpcd`` and ``pt`` are shorter runs, each inside half an hour of
+training on one core, so the two can run side by side (``rbm_<method>_train_s`` records
+the time, and ``machine`` the cores). Then, for each model:
 
 * log Z by :func:`dbn_course.annealing.settled_log_partition`: AIS with more runs until its
   standard error is at most 0.1 nat, then twice the temperatures, and again, until the
-  slower schedule moves log Z by less than two standard errors -- the ladder of estimates
-  is recorded (``..._ais_ladder``) -- and the test log-likelihood of all 10,000 images under it;
+  slower schedule moves log Z by less than two standard errors, or the method's
+  ``ais_max_betas`` is reached (then ``..._ais_settled`` is false) -- the ladder of
+  estimates is recorded (``..._ais_ladder``) -- and the test log-likelihood of all 10,000
+  images under it;
 * RAISE (:func:`dbn_course.annealing.reverse_ais_log_likelihood`) on the first
   ``RAISE_EXAMPLES`` test images, ``RAISE_RUNS`` reverse chains each, over the settled
-  schedule's temperatures (at most ``RAISE_MAX_BETAS``), beside AIS's figure on the same images. AIS tends to
+  schedule's temperatures (at most the method's ``raise_max_betas``), beside AIS's figure on
+  the same images. AIS tends to
   overstate the log-likelihood and RAISE to understate it.
 """
 
@@ -45,21 +51,22 @@ from dbn_course.rbm import RBM, linear_decay, train_rbm
 
 HIDDEN = 500
 LEARNING_RATE = 0.05
-TEMPERATURES = 5
-METHODS = {  # epochs of each: about the same training time, a quarter of an hour on the 2-core machine
-    "pcd": dict(num_epochs=300),
-    "fpcd": dict(num_epochs=200, fast_learning_rate=LEARNING_RATE),
-    "pt": dict(num_epochs=60, temperatures=TEMPERATURES),
+TEMPERATURES = (1.0, 0.95, 0.9, 0.85, 0.8)
+METHODS = {  # the training of each (num_epochs, then train_rbm's settings) and how far its AIS and RAISE may go
+    "pcd": dict(num_epochs=300, ais_max_betas=32_000, raise_max_betas=8_000),
+    "fpcd": dict(num_epochs=100, fast_learning_rate=LEARNING_RATE, ais_max_betas=4_000, raise_max_betas=2_000),
+    "pt": dict(num_epochs=40, temperatures=TEMPERATURES, ais_max_betas=4_000, raise_max_betas=2_000),
 }
-AIS = dict(n_runs=200, n_betas=2_000, max_betas=32_000, max_runs=1600)
-RAISE_EXAMPLES, RAISE_RUNS, RAISE_MAX_BETAS = 500, 5, 8_000
-QUICK = dict(images=2000, test_images=500, hidden=50, num_epochs=3, ais=dict(n_runs=20, n_betas=500, max_betas=2000,
-                                                                            max_runs=80), raise_examples=50)
+EVALUATION = ("num_epochs", "ais_max_betas", "raise_max_betas")
+AIS = dict(n_runs=200, n_betas=2_000, max_runs=1600)
+RAISE_EXAMPLES, RAISE_RUNS = 500, 5
+QUICK = dict(images=2000, test_images=500, hidden=50, num_epochs=3, ais=dict(n_runs=20, n_betas=500, max_runs=80),
+             ais_max_betas=2000, raise_max_betas=2000, raise_examples=50)
 
 
 def train(method: str, train_bits, hidden: int, num_epochs: int, seed: int = 0):
     """Train one RBM by ``method``; return it, its training seconds, its history and settings."""
-    settings = {k: v for k, v in METHODS[method].items() if k != "num_epochs"}
+    settings = {k: v for k, v in METHODS[method].items() if k not in EVALUATION}
     rbm = RBM(hidden, learning_rate=LEARNING_RATE, cd_steps=1, persistent=True, momentum=recipe.MOMENTUM,
               weight_decay=recipe.WEIGHT_DECAY, seed=seed)
     start = time.perf_counter()
@@ -67,18 +74,19 @@ def train(method: str, train_bits, hidden: int, num_epochs: int, seed: int = 0):
               schedule=linear_decay(LEARNING_RATE, num_epochs), description=method, **settings)
     seconds = time.perf_counter() - start
     return rbm, seconds, {"method": method, "cd_steps": 1, "learning_rate": LEARNING_RATE, "decay": "linear to 0",
-                          "epochs": num_epochs, "batch_size": 100, **settings}
+                          "epochs": num_epochs, "batch_size": 100, **settings,
+                          **({"temperatures": [round(float(b), 4) for b in rbm._trainer.betas]}
+                             if "temperatures" in settings else {})}
 
 
 def measure(method: str, quick: bool) -> dict:
     images, _ = data.load_arrays("train")
     test_images, _ = data.load_arrays("test")
-    hidden, num_epochs, ais, examples = HIDDEN, METHODS[method]["num_epochs"], AIS, RAISE_EXAMPLES
-    raise_max_betas = RAISE_MAX_BETAS
+    budget = QUICK if quick else METHODS[method]
+    hidden, num_epochs, ais, examples = HIDDEN, budget["num_epochs"], AIS, RAISE_EXAMPLES
     if quick:
         images, test_images = images[:QUICK["images"]], test_images[:QUICK["test_images"]]
-        hidden, num_epochs, ais, examples = QUICK["hidden"], QUICK["num_epochs"], QUICK["ais"], QUICK["raise_examples"]
-        raise_max_betas = QUICK["ais"]["max_betas"]
+        hidden, ais, examples = QUICK["hidden"], QUICK["ais"], QUICK["raise_examples"]
     train_bits, test_bits = data.binarize_images(images, seed=1), data.binarize_images(test_images, seed=0)
     base = annealing.base_rate_biases(train_bits)
 
@@ -88,14 +96,15 @@ def measure(method: str, quick: bool) -> dict:
 
     start = time.perf_counter()
     settled = annealing.settled_log_partition(
-        rbm, base, seed=0, progress=lambda r: print(f"  AIS {r.n_betas} temperatures x {r.n_runs} runs: log Z "
-                                                    f"{r.log_z:.3f} +/- {r.standard_error:.3f}", flush=True), **ais)
+        rbm, base, max_betas=budget["ais_max_betas"], seed=0, **ais,
+        progress=lambda r: print(f"  AIS {r.n_betas} temperatures x {r.n_runs} runs: log Z {r.log_z:.3f} "
+                                 f"+/- {r.standard_error:.3f}", flush=True))
     ais_s = time.perf_counter() - start
     test_loglik = annealing.ais_log_likelihood(rbm, test_bits, settled)
     train_loglik = annealing.ais_log_likelihood(rbm, train_bits[:10_000], settled)
 
     subset = test_bits[:examples]
-    raise_betas = min(settled.result.n_betas, raise_max_betas)
+    raise_betas = min(settled.result.n_betas, budget["raise_max_betas"])
     start = time.perf_counter()
     reverse = annealing.reverse_ais_log_likelihood(rbm, subset, base, n_runs=RAISE_RUNS,
                                                    betas=annealing.annealing_schedule(raise_betas), seed=0)
@@ -120,6 +129,7 @@ def measure(method: str, quick: bool) -> dict:
         f"{name}_ais_log_z": settled.log_z,
         f"{name}_ais_log_z_standard_error": settled.standard_error,
         f"{name}_ais_log_z_change_with_more_betas": settled.change,
+        f"{name}_ais_max_betas": budget["ais_max_betas"],
         f"{name}_ais_s": ais_s,
         f"{name}_ais_test_loglik_nats": test_loglik,
         f"{name}_ais_train_loglik_nats": train_loglik,

@@ -48,10 +48,27 @@ linear_decay = training.linear_decay  # a learning-rate schedule for train_rbm(.
 FAST_WEIGHT_DECAY = 19 / 20  # FPCD: the fast weights are multiplied by this after every update (Tieleman & Hinton 2009)
 
 
-def tempering_betas(temperatures: int) -> np.ndarray:
-    """The inverse temperatures of parallel tempering: ``temperatures`` values evenly spaced from 1 down to 0."""
-    temperatures = check_int("temperatures", temperatures)
-    return np.linspace(1.0, 0.0, temperatures, dtype=np.float32) if temperatures > 1 else np.ones(1, np.float32)
+def tempering_betas(temperatures) -> np.ndarray:
+    """The inverse temperatures of parallel tempering, from 1 down, as float32.
+
+    ``temperatures`` is their number -- evenly spaced from 1 to 0 -- or the inverse
+    temperatures themselves: a sequence starting at 1 and falling strictly, none below 0.
+    Neighbours must be close enough for swaps to be accepted; the trainer's
+    ``swap_acceptance`` tells.
+    """
+    if isinstance(temperatures, (int, np.integer)) and not isinstance(temperatures, bool):
+        count = check_int("temperatures", temperatures)
+        return np.linspace(1.0, 0.0, count, dtype=np.float32) if count > 1 else np.ones(1, np.float32)
+    try:
+        betas = np.asarray(temperatures, np.float64)
+    except (TypeError, ValueError):
+        betas = np.zeros(0)
+    if (betas.ndim != 1 or len(betas) == 0 or betas[0] != 1.0 or np.any(np.diff(betas) >= 0)
+            or betas[-1] < 0):
+        raise ValueError(f"temperatures must be a number of inverse temperatures or the inverse temperatures "
+                         f"themselves, from 1 falling strictly to no less than 0 (e.g. (1.0, 0.9, 0.8)); "
+                         f"got {temperatures!r}")
+    return betas.astype(np.float32)
 
 
 def cd_gradients(v_data, h_data, v_model, h_model):
@@ -77,8 +94,8 @@ class CDSettings:
     :func:`train_rbm` takes any of them as keywords for one run, and leaves the layer's
     own settings as they are. The last two refine PCD and exist for training runs only:
     ``fast_learning_rate`` > 0 turns on fast weights (FPCD) learning at that constant rate,
-    ``temperatures`` > 1 runs parallel tempering over that many inverse temperatures
-    (:func:`tempering_betas`), each with as many chains as the minibatch. Both need
+    ``temperatures`` > 1 runs parallel tempering over that many inverse temperatures, or
+    over the ones given (:func:`tempering_betas`), each with as many chains as the minibatch. Both need
     ``persistent=True``, and they do not combine.
     """
 
@@ -88,7 +105,7 @@ class CDSettings:
     momentum: float
     weight_decay: float
     fast_learning_rate: float = 0.0
-    temperatures: int = 1
+    temperatures: int | tuple = 1
 
     def __post_init__(self):
         # Checked, and held as plain Python numbers, whoever builds them: the RBM's
@@ -101,9 +118,11 @@ class CDSettings:
         object.__setattr__(self, "weight_decay", check_float("weight_decay", self.weight_decay, 0.0))
         object.__setattr__(self, "fast_learning_rate",
                            check_float("fast_learning_rate", self.fast_learning_rate, 0.0))
-        object.__setattr__(self, "temperatures", check_int("temperatures", self.temperatures))
+        betas = tempering_betas(self.temperatures)  # checks them
+        if not isinstance(self.temperatures, (int, np.integer)):
+            object.__setattr__(self, "temperatures", tuple(float(beta) for beta in self.temperatures))
         refinements = [name for name, on in (("fast_learning_rate", self.fast_learning_rate > 0),
-                                             ("temperatures", self.temperatures > 1)) if on]
+                                             ("temperatures", len(betas) > 1)) if on]
         if refinements and not self.persistent:
             raise ValueError(f"{refinements[0]} refines persistent CD: pass persistent=True with it")
         if len(refinements) > 1:
@@ -148,11 +167,11 @@ class CDTrainer:
         self.rbm = rbm
         self.config = settings.compiled
         self.cd_steps, self.persistent = settings.cd_steps, settings.persistent
-        self.temperatures = settings.temperatures
+        self.betas = tempering_betas(settings.temperatures)
+        self.temperatures = len(self.betas)  # levels of parallel tempering; 1 without it
         self.velocity = [tf.Variable(tf.zeros_like(var.value), trainable=False) for var in (rbm.W, rbm.b, rbm.c)]
         self.fast = ([tf.Variable(tf.zeros_like(var.value), trainable=False) for var in (rbm.W, rbm.b, rbm.c)]
                      if settings.fast_learning_rate > 0 else None)
-        self.betas = tempering_betas(self.temperatures)
         # Parallel tempering's swap record: proposals and acceptances per neighbouring pair.
         self.swaps_proposed = tf.Variable(tf.zeros([max(self.temperatures - 1, 1)]), trainable=False)
         self.swaps_accepted = tf.Variable(tf.zeros([max(self.temperatures - 1, 1)]), trainable=False)
@@ -209,9 +228,9 @@ class CDTrainer:
     def _update(self, v0, learning_rate, noise_h, noise_v, noise_swap):
         """One CD-k / PCD-k update; ``noise_h[j]``, ``noise_v[j]`` (and ``noise_swap[j]``) drive sweep j."""
         rbm = self.rbm
-        cd_steps, persistent, momentum, weight_decay, fast_rate, temperatures = self.config
+        cd_steps, persistent, momentum, weight_decay, fast_rate, _ = self.config
         h_data = gibbs.hidden_probabilities(v0, rbm.W, rbm.c)
-        if temperatures > 1:
+        if self.temperatures > 1:
             v_model, h_model = self._tempered_sweeps(noise_h, noise_v, noise_swap)
         else:
             v_model, h_model = self._sweeps(v0, h_data, noise_h, noise_v)
@@ -299,7 +318,7 @@ def train_rbm(rbm, data, map_fn=None, num_epochs: int = 10, tolerance: float | N
               batch_size: int = 100, shuffle_buffer: int = 10_000, *, learning_rate: float | None = None,
               cd_steps: int | None = None, persistent: bool | None = None, momentum: float | None = None,
               weight_decay: float | None = None, fast_learning_rate: float | None = None,
-              temperatures: int | None = None, schedule=None, shuffle: bool = True, seed: int | None = None,
+              temperatures=None, schedule=None, shuffle: bool = True, seed: int | None = None,
               monitor_size: int = 2000, progress: bool = True, print_costs: bool = False, callbacks=(),
               description: str = "RBM training", stop_event=None):
     """Train an RBM by CD-k or PCD-k on every minibatch of every epoch; return it, its history on it.
@@ -333,7 +352,9 @@ def train_rbm(rbm, data, map_fn=None, num_epochs: int = 10, tolerance: float | N
         fast_learning_rate: > 0 trains by fast-weights PCD, the fast weights learning at this
             constant rate (the schedule does not touch it); default 0, none.
         temperatures: > 1 trains by parallel tempering over this many inverse temperatures,
-            evenly spaced from 1 to 0; default 1, none. Each level holds ``batch_size`` chains.
+            evenly spaced from 1 to 0, or over the inverse temperatures given (a sequence
+            from 1 down, :func:`tempering_betas`); default 1, none. Each level holds
+            ``batch_size`` chains.
         schedule: the learning rate of each epoch, ``schedule(epoch)`` (e.g.
             ``linear_decay(0.1, num_epochs)``); default: ``learning_rate`` throughout.
         shuffle: reshuffle the examples every epoch.
@@ -352,7 +373,9 @@ def train_rbm(rbm, data, map_fn=None, num_epochs: int = 10, tolerance: float | N
     Returns:
         ``rbm``, trained, with its history as ``rbm.history`` (as Keras keeps a model's),
         in the engine's format: ``reconstruction_cost``, ``epoch_seconds`` and
-        ``learning_rate`` per epoch, ``stopped_early`` and ``stop_reason``.
+        ``learning_rate`` per epoch, ``stopped_early`` and ``stop_reason``; with parallel
+        tempering also ``swap_acceptance``, the share of proposed swaps accepted between
+        each pair of neighbouring temperatures (since the trainer was made).
 
     Raises:
         TypeError: ``map_fn`` is not a function (the book's order puts it third).
@@ -422,5 +445,7 @@ def train_rbm(rbm, data, map_fn=None, num_epochs: int = 10, tolerance: float | N
     except TrainingDivergedError:
         rbm.reset_trainer()  # its momentum and chains came from the diverged weights
         raise
+    if trainer.temperatures > 1:
+        rbm.history["swap_acceptance"] = trainer.swap_acceptance.tolist()
     return rbm
 

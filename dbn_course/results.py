@@ -114,8 +114,67 @@ def log_likelihood_table(extra_rows: Iterable[Sequence] = (), start=None) -> str
         ("RBM 500, PCD-1, first 1,000 test images: AIS (from above)", "rbm_pcd_ais_subset_loglik_nats", "{:.2f}"),
         ("the same images: RAISE (from below)", "rbm_pcd_raise_subset_loglik_nats", "{:.2f}")], start)
     rows = [(*row, "")[:4] for row in rows]
+    rows += _frontier_rows(start)
     rows += [(p.model, f"published: {p.source}", p.text("{:g}"), "") for p in PUBLISHED_LOG_LIKELIHOODS]
     return markdown_table(("model", "source", "test log-likelihood (nats)", "training time"), [*rows, *extra_rows])
+
+
+FRONTIER_METHODS = (("pcd", "PCD-1"), ("fpcd", "FPCD-1"), ("pt", "PCD-1 with parallel tempering"))
+"""The methods of ``benchmarks/rbm_frontier.py``: its results file suffix and the method's name in a table."""
+
+
+def _frontier_rows(start) -> list:
+    """Two rows per method of ``rbm_frontier``: the AIS figure on the whole test set, then RAISE's on a subset."""
+    rows = []
+    for key, method in FRONTIER_METHODS:
+        name = f"rbm_frontier_{key}"
+        figures = benchmark_figures(name, start)
+        if figures is None:
+            rows.append((f"RBM 500, {method}, decaying rate", MISSING, MISSING, ""))
+            continue
+        settings, model = figures[f"rbm_{key}_settings"], f"rbm_{key}"
+        betas = settings.get("temperatures")
+        if betas:
+            method = f"{method} ({len(betas)} temperatures, {betas[0]:g} to {betas[-1]:g})"
+        settled = "settled" if figures[f"{model}_ais_settled"] else "unsettled"
+        rows.append((f"RBM 500, {method}, {settings['epochs']} epochs, decaying rate; {settled} AIS, "
+                     f"{figures[f'{model}_ais_runs']:,} runs x {figures[f'{model}_ais_betas']:,} temperatures",
+                     _source(name, figures), f"{figures[f'{model}_ais_test_loglik_nats']:.2f}",
+                     f"{figures[f'{model}_train_s']:.0f} s"))
+        rows.append((f"the same, first {figures['raise_examples']:,} test images: AIS "
+                     f"{figures[f'{model}_ais_subset_loglik_nats']:.2f}, RAISE (from below)",
+                     _source(name, figures), f"{figures[f'{model}_raise_subset_loglik_nats']:.2f}", ""))
+    return rows
+
+
+def frontier_table(start=None) -> str:
+    """The 500-hidden-unit RBMs of ``benchmarks/rbm_frontier.py``, one row per method: how long each trained, its
+    AIS estimate (with the protocol's last schedule, standard error and last change) and RAISE beside AIS."""
+    rows = []
+    for key, method in FRONTIER_METHODS:
+        name, model = f"rbm_frontier_{key}", f"rbm_{key}"
+        figures = benchmark_figures(name, start)
+        if figures is None:
+            rows.append((method, MISSING, "", "", "", "", ""))
+            continue
+        settings = figures[f"{model}_settings"]
+        betas = settings.get("temperatures")
+        if betas:
+            method = f"{method} ({len(betas)} temperatures, {betas[0]:g} to {betas[-1]:g})"
+        cores = figures["_machine"]["cores"]
+        settled = "settled" if figures[f"{model}_ais_settled"] else "not settled"
+        rows.append((method, f"{settings['epochs']}", f"{figures[f'{model}_train_s'] / 60:.1f} min on {cores} "
+                     f"core{'s' if cores > 1 else ''}", f"{figures[f'{model}_ais_test_loglik_nats']:.2f}",
+                     f"{figures[f'{model}_ais_runs']:,} x {figures[f'{model}_ais_betas']:,}; "
+                     f"{figures[f'{model}_ais_log_z_standard_error']:.2f}; "
+                     f"{figures[f'{model}_ais_log_z_change_with_more_betas']:+.2f} ({settled})",
+                     f"{figures[f'{model}_ais_subset_loglik_nats']:.2f} / "
+                     f"{figures[f'{model}_raise_subset_loglik_nats']:.2f} ({figures['raise_examples']:,} images, "
+                     f"{figures['raise_betas']:,} temperatures)",
+                     f"`{name}.json` ({figures['_date']})"))
+    return markdown_table(("RBM 500, method", "epochs", "training", "test log-likelihood by AIS (nats)",
+                           "log Z: runs x temperatures; standard error; change from the schedule before",
+                           "the first test images: AIS / RAISE", "source"), rows)
 
 
 def measurement_table(start=None) -> str:

@@ -393,6 +393,10 @@ def test_settings_passed_to_training_leave_the_layers_own_alone():
     (dict(momentum=1.0), "momentum"), (dict(weight_decay=-1e-3), "weight_decay"),
     (dict(fast_learning_rate=-0.1, persistent=True), "fast_learning_rate"),
     (dict(temperatures=0, persistent=True), "temperatures"),
+    (dict(temperatures=(0.9, 0.5), persistent=True), "from 1 falling strictly"),
+    (dict(temperatures=(1.0, 0.5, 0.7), persistent=True), "from 1 falling strictly"),
+    (dict(temperatures=(1.0, -0.5), persistent=True), "no less than 0"),
+    (dict(temperatures="hot", persistent=True), "temperatures must be"),
     (dict(fast_learning_rate=0.1), "fast_learning_rate refines persistent CD: pass persistent=True"),
     (dict(temperatures=4), "temperatures refines persistent CD: pass persistent=True"),
     (dict(temperatures=4, fast_learning_rate=0.1, persistent=True), "choose one"),
@@ -474,8 +478,9 @@ def test_fpcd_chains_sample_the_model_plus_its_fast_weights():
         trainer.step(v0, 1e-12)
         states.append(trainer.chains.numpy())
     observed = exact.empirical_distribution(np.concatenate(states[20:]))
-    with_fast = hidden_distribution(*(var.numpy().astype(np.float64) + f for var, f in zip((rbm.W, rbm.b, rbm.c), fast)))
-    without = hidden_distribution(*(var.numpy().astype(np.float64) for var in (rbm.W, rbm.b, rbm.c)))
+    slow = [var.numpy().astype(np.float64) for var in (rbm.W, rbm.b, rbm.c)]
+    with_fast = hidden_distribution(*(var + f for var, f in zip(slow, fast)))
+    without = hidden_distribution(*slow)
     assert exact.total_variation(observed, with_fast) < 0.02
     assert exact.total_variation(with_fast, without) > 0.2  # the check could tell them apart
 
@@ -510,10 +515,30 @@ def test_parallel_tempering_samples_every_temperature_and_swaps():
     assert acceptance.shape == (levels - 1,) and np.all(acceptance > 0.05) and np.all(acceptance < 1.0)
 
 
+def test_a_ladder_of_given_inverse_temperatures():
+    rbm = tiny_rbm(seed=12, scale=2.0)
+    ladder = [1.0, 0.8, 0.6]
+    trainer = rbm.trainer_for(rbm.cd_settings(learning_rate=1e-12, persistent=True, temperatures=ladder))
+    np.testing.assert_allclose(trainer.betas, ladder, atol=1e-6)
+    assert trainer.temperatures == 3 and trainer.config[-1] == (1.0, 0.8, 0.6)  # a list becomes a tuple
+    v0 = tf.constant(small_patterns(100))
+    states = []
+    for _ in range(300):
+        trainer.step(v0, 1e-12)
+        states.append(trainer.chains.numpy().reshape(3, 100, N_VISIBLE))
+    states = np.concatenate(states[20:], axis=1)
+    for level, beta in enumerate(ladder):
+        assert exact.total_variation(exact.empirical_distribution(states[level]),
+                                     tempered_distribution(rbm, beta)) < 0.04, level
+
+
 def test_parallel_tempering_trains_from_the_coldest_chains():
     patterns = small_patterns()
     rbm = RBM(N_HIDDEN, N_VISIBLE, learning_rate=0.1, seed=0)
     before = exact.log_likelihood_exact(rbm, patterns).mean()
-    train_rbm(rbm, patterns, num_epochs=60, batch_size=20, seed=0, progress=False, persistent=True, temperatures=5)
+    history = train_rbm(rbm, patterns, num_epochs=60, batch_size=20, seed=0, progress=False, persistent=True,
+                        temperatures=5).history
     after = exact.log_likelihood_exact(rbm, patterns).mean()
     assert after > before + 2.0, (before, after)
+    assert len(history["swap_acceptance"]) == 4 and all(0 <= rate <= 1 for rate in history["swap_acceptance"])
+    assert "swap_acceptance" not in train_rbm(rbm, patterns, num_epochs=1, progress=False).history

@@ -43,6 +43,24 @@ def test_tables_read_the_results_files_and_end_with_the_chapters_rows(tmp_path):
         in likelihoods
     assert "| RBM 500, CD-1, 20 epochs | `rbm_loglik.json` (2026-01-02, 2-core CPU) | not measured |  |" in likelihoods
     assert "| about -125 |" in likelihoods
+    assert "| RBM 500, FPCD-1, decaying rate | not measured | not measured |  |" in likelihoods
+    write_results(tmp_path, "rbm_frontier_pt", {
+        "rbm_pt_settings": {"epochs": 60, "temperatures": [1.0, 0.9, 0.8]}, "rbm_pt_ais_settled": True,
+        "rbm_pt_ais_runs": 1600, "rbm_pt_ais_betas": 8000, "rbm_pt_ais_test_loglik_nats": -87.123,
+        "rbm_pt_train_s": 700.4, "rbm_pt_ais_log_z_standard_error": 0.0812, "rbm_pt_ais_log_z_change_with_more_betas":
+        -0.05, "raise_examples": 500, "raise_betas": 4000, "rbm_pt_ais_subset_loglik_nats": -86.5,
+        "rbm_pt_raise_subset_loglik_nats": -86.91})
+    likelihoods = results.log_likelihood_table(start=nested).splitlines()
+    row = likelihoods.index("| RBM 500, PCD-1 with parallel tempering (3 temperatures, 1 to 0.8), 60 epochs, decaying rate; "
+                            "settled AIS, 1,600 runs x 8,000 temperatures | `rbm_frontier_pt.json` (2026-01-02, "
+                            "2-core CPU) | -87.12 | 700 s |")
+    assert likelihoods[row + 1] == ("| the same, first 500 test images: AIS -86.50, RAISE (from below) | "
+                                    "`rbm_frontier_pt.json` (2026-01-02, 2-core CPU) | -86.91 |  |")
+    frontier = results.frontier_table(start=nested).splitlines()
+    assert frontier[2] == "| PCD-1 | not measured |  |  |  |  |  |" and len(frontier) == 2 + 3
+    assert frontier[4] == ("| PCD-1 with parallel tempering (3 temperatures, 1 to 0.8) | 60 | 11.7 min on 2 cores | "
+                           "-87.12 | 1,600 x 8,000; 0.08; -0.05 (settled) | -86.50 / -86.91 (500 images, 4,000 "
+                           "temperatures) | `rbm_frontier_pt.json` (2026-01-02) |")
     write_results(tmp_path, "notebooks", {"notebook_03_rbm_peak_rss_mb": 1200, "notebook_05_x_peak_rss_mb": 1300,
                                           "notebook_05_x_s": 100})
     assert "| 1300 MB (05_x) |" in results.measurement_table(start=nested)
