@@ -13,13 +13,13 @@ to the next. Two refinements of PCD keep its chains moving as the weights settle
   shrink by :data:`FAST_WEIGHT_DECAY` every update -- they push the chains out of the
   modes they have just visited;
 * parallel tempering (Desjardins et al. 2010; Cho, Raiko and Ilin 2010) runs chains at
-  inverse temperatures 1 = beta_1 > ... > beta_T = 0 of
+  inverse temperatures 1 = beta_1 > ... > beta_T >= 0 of
 
-      p_beta(v, h) proportional to exp(b^T v + beta (c^T h + v^T W h)),
+      p_beta(v, h) proportional to exp(b^T v + beta (c^T h + v^T W h))
 
-  (the couplings and hidden biases tempered, so beta = 0 is a product of pixels with
-  the RBM's own visible biases), and after every sweep proposes to swap the states of
-  neighbouring temperatures; the gradient reads the chains at beta = 1.
+  (the couplings and hidden biases tempered, so beta = 0 would be a product of pixels
+  with the RBM's own visible biases), and after every sweep proposes to swap the states
+  of neighbouring temperatures; the gradient reads the chains at beta = 1.
 
 :func:`cd_gradients` gives the gradient of L = <F(v)>_data - <F(v_k)>_samples
 from these sufficient statistics; :class:`CDTrainer` is the compiled update that applies
@@ -95,8 +95,8 @@ class CDSettings:
     own settings as they are. The last two refine PCD and exist for training runs only:
     ``fast_learning_rate`` > 0 turns on fast weights (FPCD) learning at that constant rate,
     ``temperatures`` > 1 runs parallel tempering over that many inverse temperatures, or
-    over the ones given (:func:`tempering_betas`), each with as many chains as the minibatch. Both need
-    ``persistent=True``, and they do not combine.
+    over the ones given (:func:`tempering_betas`), each with as many chains as the
+    minibatch. Both need ``persistent=True``, and they do not combine.
     """
 
     learning_rate: float
@@ -149,9 +149,9 @@ class CDTrainer:
     generator just before each call: XLA's own random-number kernels are several times
     slower on a CPU.
 
-    FPCD adds one product per sweep (the chains' hidden input under W + W_f beside the
-    gradient's under W); parallel tempering sweeps T x B chains and adds one more product
-    per sweep (each level's hidden input before and after its sweep).
+    FPCD adds one product per update (p(h | v) under W for the gradient, beside the
+    chains' under W + W_f); parallel tempering sweeps T x B chains and adds one more
+    product per sweep (each level's hidden input before and after its sweep).
 
     Attributes:
         chains: the persistent chains (``None`` for CD, or before the first update): their
