@@ -17,9 +17,8 @@ literature's ways of keeping the negative phase's chains close to the model
 * ``fpcd``: PCD-1 with fast weights (Tieleman & Hinton 2009), fast rate ``LEARNING_RATE``,
   held constant, fast weights shrinking by 19/20 every update;
 * ``pt``: parallel tempering (Desjardins et al. 2010) over the inverse temperatures
-  ``TEMPERATURES``, 100 chains at each: spaced so that neighbours swap a third to a half
-  of their proposals on a trained model (about 1 in 10 with 1, 0.9, ..., 0.6; none reach
-  the base of an even 1-to-0 ladder).
+  ``TEMPERATURES``, 100 chains at each, spaced closely so that neighbours swap often on a
+  500-unit model (``..._swap_acceptance`` records the rates).
 
 ``pcd`` is the long run; ``fpcd`` and ``pt`` are shorter runs, each inside half an hour of
 training on one core, so the two can run side by side (``rbm_<method>_train_s`` records

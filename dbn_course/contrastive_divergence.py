@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
-from . import gibbs, training
+from . import gibbs, tempering, training
 from .guard import TrainingDivergedError
 from .inputs import as_array, visible_dataset
 from .validation import check_float, check_int
@@ -44,31 +44,9 @@ __all__ = ["FAST_WEIGHT_DECAY", "CDSettings", "CDTrainer", "cd_gradients", "line
            "train_rbm"]
 
 linear_decay = training.linear_decay  # a learning-rate schedule for train_rbm(..., schedule=)
+tempering_betas = tempering.tempering_betas  # parallel tempering's ladder, for train_rbm(..., temperatures=)
 
 FAST_WEIGHT_DECAY = 19 / 20  # FPCD: the fast weights are multiplied by this after every update (Tieleman & Hinton 2009)
-
-
-def tempering_betas(temperatures) -> np.ndarray:
-    """The inverse temperatures of parallel tempering, from 1 down, as float32.
-
-    ``temperatures`` is their number -- evenly spaced from 1 to 0 -- or the inverse
-    temperatures themselves: a sequence starting at 1 and falling strictly, none below 0.
-    Neighbours must be close enough for swaps to be accepted; the trainer's
-    ``swap_acceptance`` tells.
-    """
-    if isinstance(temperatures, (int, np.integer)) and not isinstance(temperatures, bool):
-        count = check_int("temperatures", temperatures)
-        return np.linspace(1.0, 0.0, count, dtype=np.float32) if count > 1 else np.ones(1, np.float32)
-    try:
-        betas = np.asarray(temperatures, np.float64)
-    except (TypeError, ValueError):
-        betas = np.zeros(0)
-    if (betas.ndim != 1 or len(betas) == 0 or betas[0] != 1.0 or np.any(np.diff(betas) >= 0)
-            or betas[-1] < 0):
-        raise ValueError(f"temperatures must be a number of inverse temperatures or the inverse temperatures "
-                         f"themselves, from 1 falling strictly to no less than 0 (e.g. (1.0, 0.9, 0.8)); "
-                         f"got {temperatures!r}")
-    return betas.astype(np.float32)
 
 
 def cd_gradients(v_data, h_data, v_model, h_model):
@@ -279,37 +257,23 @@ class CDTrainer:
 
         Each level sweeps v -> h -> v' at its beta (:func:`dbn_course.gibbs.sweep` with the
         RBM's own b as the base-rate biases). (h, v') is then a joint state at that level, with
-        log p*_beta(v', h) = b^T v' + beta G, G = h^T (c + v' W). Neighbours beta_m > beta_m+1
-        swap states with probability min(1, exp((beta_m - beta_m+1)(G_m+1 - G_m))): the even
-        pairs (1-2, 3-4, ...) after one update's sweeps, the odd pairs after the next's.
+        log p*_beta(v', h) = b^T v' + beta G, G = h^T (c + v' W); then neighbours propose to
+        swap (:func:`dbn_course.tempering.swap_neighbours`), even and odd pairs in turn.
         """
         rbm = self.rbm
-        n_labels, levels = rbm.number_label_units, self.temperatures
         W, b, c = rbm.W, rbm.b, rbm.c
         betas = tf.constant(self.betas)
-        chains_per_level = self.chains.shape[0] // levels
+        chains_per_level = self.chains.shape[0] // self.temperatures
         beta = tf.repeat(betas, chains_per_level)[:, tf.newaxis]  # each chain's, level after level
         v = self.chains.value()
         for j in range(self.cd_steps):
-            v, _, h = gibbs.sweep(tf.matmul(v, W) + c, noise_h[j], noise_v[j], W, b, number_label_units=n_labels,
-                                  beta=beta, base=b)
+            v, _, h = gibbs.sweep(tf.matmul(v, W) + c, noise_h[j], noise_v[j], W, b,
+                                  number_label_units=rbm.number_label_units, beta=beta, base=b)
             x = tf.matmul(v, W) + c
-            coupling = tf.reshape(tf.reduce_sum(h * x, axis=1), [levels, chains_per_level])  # G of each chain
-            log_accept = (betas[:-1] - betas[1:])[:, tf.newaxis] * (coupling[1:] - coupling[:-1])
             parity = tf.cast((self.updates * self.cd_steps + j) % 2, tf.int32)
-            active = tf.range(levels - 1) % 2 == parity  # the pairs (m, m + 1) proposed this time
-            noise = tf.reshape(noise_swap[j], [levels - 1, chains_per_level])
-            accept = tf.logical_and(active[:, tf.newaxis], tf.math.log(noise) < log_accept)
-            self.swaps_proposed.assign_add(tf.cast(active, tf.float32) * chains_per_level)
-            self.swaps_accepted.assign_add(tf.reduce_sum(tf.cast(accept, tf.float32), axis=1))
-            no = tf.zeros([1, chains_per_level], tf.bool)
-            with_next = tf.concat([accept, no], 0)[:, :, tf.newaxis]  # level m takes level m + 1's state
-            with_previous = tf.concat([no, accept], 0)[:, :, tf.newaxis]  # level m takes level m - 1's
-            states = tf.reshape(tf.concat([v, x], axis=1), [levels, chains_per_level, -1])
-            states = tf.where(with_next, tf.roll(states, -1, axis=0),
-                              tf.where(with_previous, tf.roll(states, 1, axis=0), states))
-            states = tf.reshape(states, [levels * chains_per_level, -1])
-            v, x = states[:, :rbm.number_visible_units], states[:, rbm.number_visible_units:]
+            v, x, proposed, accepted = tempering.swap_neighbours(betas, v, h, x, noise_swap[j], parity)
+            self.swaps_proposed.assign_add(proposed)
+            self.swaps_accepted.assign_add(accepted)
         self.chains.assign(v)
         return v[:chains_per_level], tf.sigmoid(x[:chains_per_level])  # the beta = 1 level
 

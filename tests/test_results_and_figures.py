@@ -47,13 +47,14 @@ def test_tables_read_the_results_files_and_end_with_the_chapters_rows(tmp_path):
     write_results(tmp_path, "rbm_frontier_pt", {
         "rbm_pt_settings": {"epochs": 60, "temperatures": [1.0, 0.9, 0.8]}, "rbm_pt_ais_settled": True,
         "rbm_pt_ais_runs": 1600, "rbm_pt_ais_betas": 8000, "rbm_pt_ais_test_loglik_nats": -87.123,
-        "rbm_pt_train_s": 700.4, "rbm_pt_ais_log_z_standard_error": 0.0812, "rbm_pt_ais_log_z_change_with_more_betas":
-        -0.05, "raise_examples": 500, "raise_betas": 4000, "rbm_pt_ais_subset_loglik_nats": -86.5,
+        "rbm_pt_train_s": 700.4, "rbm_pt_ais_log_z_standard_error": 0.0812,
+        "rbm_pt_ais_log_z_change_with_more_betas": -0.05, "raise_examples": 500, "raise_betas": 4000,
+        "rbm_pt_ais_subset_loglik_nats": -86.5,
         "rbm_pt_raise_subset_loglik_nats": -86.91})
     likelihoods = results.log_likelihood_table(start=nested).splitlines()
-    row = likelihoods.index("| RBM 500, PCD-1 with parallel tempering (3 temperatures, 1 to 0.8), 60 epochs, decaying rate; "
-                            "settled AIS, 1,600 runs x 8,000 temperatures | `rbm_frontier_pt.json` (2026-01-02, "
-                            "2-core CPU) | -87.12 | 700 s |")
+    row = likelihoods.index("| RBM 500, PCD-1 with parallel tempering (3 temperatures, 1 to 0.8), 60 epochs, "
+                            "decaying rate; settled AIS, 1,600 runs x 8,000 temperatures | `rbm_frontier_pt.json` "
+                            "(2026-01-02, 2-core CPU) | -87.12 | 700 s |")
     assert likelihoods[row + 1] == ("| the same, first 500 test images: AIS -86.50, RAISE (from below) | "
                                     "`rbm_frontier_pt.json` (2026-01-02, 2-core CPU) | -86.91 |  |")
     frontier = results.frontier_table(start=nested).splitlines()
