@@ -33,8 +33,7 @@ the time, and ``machine`` the cores). Then, for each model:
 * RAISE (:func:`dbn_course.annealing.reverse_ais_log_likelihood`) on the first
   ``RAISE_EXAMPLES`` test images, ``RAISE_RUNS`` reverse chains each, over the settled
   schedule's temperatures (at most the method's ``raise_max_betas``), beside AIS's figure on
-  the same images. AIS tends to
-  overstate the log-likelihood and RAISE to understate it.
+  the same images. AIS tends to overstate the log-likelihood and RAISE to understate it.
 """
 
 from __future__ import annotations
@@ -46,6 +45,7 @@ import numpy as np
 
 import dbn_course  # noqa: F401  (starts TensorFlow quietly)
 from dbn_course import annealing, data, recipe, results
+from dbn_course.contrastive_divergence import tempering_betas
 from dbn_course.rbm import RBM, linear_decay, train_rbm
 
 HIDDEN = 500
@@ -64,7 +64,7 @@ QUICK = dict(images=2000, test_images=500, hidden=50, num_epochs=3, ais=dict(n_r
 
 
 def train(method: str, train_bits, hidden: int, num_epochs: int, seed: int = 0):
-    """Train one RBM by ``method``; return it, its training seconds, its history and settings."""
+    """Train one RBM by ``method``; return it, its training seconds and its settings (for the results file)."""
     settings = {k: v for k, v in METHODS[method].items() if k not in EVALUATION}
     rbm = RBM(hidden, learning_rate=LEARNING_RATE, cd_steps=1, persistent=True, momentum=recipe.MOMENTUM,
               weight_decay=recipe.WEIGHT_DECAY, seed=seed)
@@ -74,7 +74,7 @@ def train(method: str, train_bits, hidden: int, num_epochs: int, seed: int = 0):
     seconds = time.perf_counter() - start
     return rbm, seconds, {"method": method, "cd_steps": 1, "learning_rate": LEARNING_RATE, "decay": "linear to 0",
                           "epochs": num_epochs, "batch_size": 100, **settings,
-                          **({"temperatures": [round(float(b), 4) for b in rbm._trainer.betas]}
+                          **({"temperatures": [round(float(b), 4) for b in tempering_betas(settings["temperatures"])]}
                              if "temperatures" in settings else {})}
 
 
@@ -90,7 +90,6 @@ def measure(method: str, quick: bool) -> dict:
     base = annealing.base_rate_biases(train_bits)
 
     rbm, train_s, settings = train(method, train_bits, hidden, num_epochs)
-    trainer = rbm._trainer  # the run's: its chains, fast weights or swap record
     print(f"{method}: trained {num_epochs} epochs in {train_s:.0f} s", flush=True)
 
     start = time.perf_counter()
@@ -139,8 +138,8 @@ def measure(method: str, quick: bool) -> dict:
         f"{name}_ais_minus_raise_nats": ais_subset - reverse.mean_log_likelihood,
         f"{name}_raise_s": raise_s,
     }
-    if trainer.temperatures > 1:
-        figures[f"{name}_swap_acceptance"] = np.round(trainer.swap_acceptance, 4).tolist()
+    if "swap_acceptance" in rbm.history:
+        figures[f"{name}_swap_acceptance"] = np.round(rbm.history["swap_acceptance"], 4).tolist()
     return figures
 
 
