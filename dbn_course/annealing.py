@@ -186,8 +186,8 @@ class SettledAIS:
     """The AIS estimates :func:`settled_log_partition` made, slowest schedule last.
 
     Attributes:
-        estimates: one :class:`AISResult` per schedule tried, each with more temperatures
-            (and as many runs or more) than the one before.
+        estimates: every :class:`AISResult` made, in order: more runs at the same
+            temperatures, then more temperatures.
         settled: whether the last two agree within ``tolerance`` standard errors of the
             last, whose standard error is at most the target.
         tolerance: that many standard errors.
@@ -214,8 +214,9 @@ class SettledAIS:
 
     @property
     def change(self) -> float:
-        """log Z of the slowest schedule minus that of the one before (nan with one estimate)."""
-        return self.estimates[-1].log_z - self.estimates[-2].log_z if len(self.estimates) > 1 else float("nan")
+        """log Z of the slowest schedule minus that of the last estimate with fewer temperatures (nan if none)."""
+        faster = [e for e in self.estimates if e.n_betas < self.result.n_betas]
+        return self.log_z - faster[-1].log_z if faster else float("nan")
 
     def table(self) -> list[dict]:
         """One row per estimate: temperatures, runs, log Z, its standard error, effective sample size."""

@@ -124,6 +124,8 @@ def test_the_protocol_settles_near_the_exact_log_z_and_reports_its_ladder():
     assert [row["betas"] for row in table] == sorted(row["betas"] for row in table)
     assert table[0]["runs"] == 20 and table[-1]["runs"] >= 20 and table[-1]["betas"] >= 100
     assert len({row["runs"] for row in table[1:]}) == 1 or table[-1]["runs"] > table[1]["runs"]
+    faster = [e for e in settled.estimates if e.n_betas < settled.result.n_betas][-1]
+    assert settled.change == pytest.approx(settled.log_z - faster.log_z)
 
 
 def test_the_protocol_says_when_its_budget_ends_before_it_settles():
