@@ -123,6 +123,12 @@ FRONTIER_METHODS = (("pcd", "PCD-1"), ("fpcd", "FPCD-1"), ("pt", "PCD-1 with par
 """The methods of ``benchmarks/rbm_frontier.py``: its results file suffix and the method's name in a table."""
 
 
+def _frontier_method(method: str, settings: dict) -> str:
+    """The method's name in a table, with parallel tempering's ladder when it has one."""
+    betas = settings.get("temperatures")
+    return f"{method} ({len(betas)} temperatures, {betas[0]:g} to {betas[-1]:g})" if betas else method
+
+
 def _frontier_rows(start) -> list:
     """Two rows per method of ``rbm_frontier``: the AIS figure on the whole test set, then RAISE's on a subset."""
     rows = []
@@ -133,9 +139,7 @@ def _frontier_rows(start) -> list:
             rows.append((f"RBM 500, {method}, decaying rate", MISSING, MISSING, ""))
             continue
         settings, model = figures[f"rbm_{key}_settings"], f"rbm_{key}"
-        betas = settings.get("temperatures")
-        if betas:
-            method = f"{method} ({len(betas)} temperatures, {betas[0]:g} to {betas[-1]:g})"
+        method = _frontier_method(method, settings)
         settled = "settled" if figures[f"{model}_ais_settled"] else "unsettled"
         rows.append((f"RBM 500, {method}, {settings['epochs']} epochs, decaying rate; {settled} AIS, "
                      f"{figures[f'{model}_ais_runs']:,} runs x {figures[f'{model}_ais_betas']:,} temperatures",
@@ -158,9 +162,7 @@ def frontier_table(start=None) -> str:
             rows.append((method, MISSING, "", "", "", "", ""))
             continue
         settings = figures[f"{model}_settings"]
-        betas = settings.get("temperatures")
-        if betas:
-            method = f"{method} ({len(betas)} temperatures, {betas[0]:g} to {betas[-1]:g})"
+        method = _frontier_method(method, settings)
         cores = figures["_machine"]["cores"]
         settled = "settled" if figures[f"{model}_ais_settled"] else "not settled"
         rows.append((method, f"{settings['epochs']}", f"{figures[f'{model}_train_s'] / 60:.1f} min on {cores} "
