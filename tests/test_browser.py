@@ -47,7 +47,7 @@ from .conftest import ROOT
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="the browser test needs the playwright package")
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("jupyterlab")]  # one server
 
 SLOW_MS = 240_000  # a cold kernel start and a notebook's run on a shared 2-core machine
 
@@ -260,9 +260,11 @@ def train_then_stop(page, cell, slider, value, shot):
         assert not any(RUNNING.match(status) for status in after), after
     assert statuses[-1].startswith("stopped after"), statuses[-1]
     # the figure, the status and Train change together: the final figure is in place when the
-    # final status appears, and Train is enabled at once (within two seconds, for a loaded machine)
+    # final status appears, and Train is enabled with it (the kernel publishes the three in that
+    # order, one after the other -- tests/test_widgets.py checks the order exactly; the page may
+    # take a moment on a loaded machine to show the last of them)
     assert samples[-1][2] != before_stop, "the final status came before the final figure"
-    sync_api.expect(cell.locator("button", has_text=RUN_BUTTON)).to_be_enabled(timeout=2_000)
+    sync_api.expect(cell.locator("button", has_text=RUN_BUTTON)).to_be_enabled(timeout=30_000)
     sync_api.expect(stop).to_be_disabled()
     shot("stopped")
     return statuses[-1]

@@ -1,19 +1,25 @@
 """The panels, driven as a learner would drive them: move sliders, press Train, press Stop.
 
-Train runs in a background thread, as in a notebook; the tests wait for it to end.
+Train runs in a background thread, as in a notebook. Nothing here depends on how fast
+the machine is: every panel reads the time from a clock the test owns (``runs.clock``,
+which stands still unless a test advances it), so whether a drawing is due is decided
+by the test, and a test that presses Stop, or starts another run, while a panel trains
+first holds the training thread at an epoch (``runs.hold_at``), so the run is certainly
+in progress when it does.
 """
 
 import re
 import threading
-import time
 
 import numpy as np
 import pytest
 
 from dbn_course import data, plotting, widgets
-from dbn_course.widgets import dbn_panels, rbm_panel
+from dbn_course.widgets import base, dbn_panels, rbm_panel
 
-TIMEOUT_S = 120
+from .conftest import random_rbm
+
+TIMEOUT_S = 120  # a guard against a hang, never a condition of passing
 
 
 def press_train(panel):
@@ -22,11 +28,69 @@ def press_train(panel):
     assert panel.wait(TIMEOUT_S), "training did not finish"
 
 
-def wait_until(condition, timeout=TIMEOUT_S):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
+class FakeClock:
+    """Seconds that pass only when the test says so."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class RunControl:
+    """What a panel's training thread sees of time, and where it waits for the test.
+
+    Every status report a panel makes while it trains (after each epoch) first moves
+    ``clock`` on by ``seconds_per_report`` -- 0 by default, so no drawing is ever due
+    mid-run unless a test says how much time an epoch takes. With ``hold_at`` set, the
+    first report made in a background run once the panel's progress bar has reached
+    ``hold_at`` waits there until :meth:`release` or until the run is asked to stop
+    (Stop, another panel's Train, a new panel): the test can press Stop while the run is
+    provably in progress, at a known epoch.
+    """
+
+    def __init__(self):
+        self.clock = FakeClock()
+        self.seconds_per_report = 0.0
+        self.hold_at: int | None = None
+        self.held = threading.Event()
+        self._released = threading.Event()
+        self._done = False
+
+    def release(self) -> None:
+        self._released.set()
+
+    def wait_held(self) -> None:
+        """Return once the training thread is held at ``hold_at``."""
+        assert self.held.wait(TIMEOUT_S), "the run never reached the epoch to hold at"
+
+    def report(self, panel, original, status, **kw) -> None:
+        self.clock.advance(self.seconds_per_report)
+        original(panel, status, **kw)
+        if (self.hold_at is None or self._done or threading.current_thread() is threading.main_thread()
+                or panel.progress.value < self.hold_at):
+            return
+        self._done = True
+        self.held.set()
+        for _ in range(int(TIMEOUT_S / 0.01)):
+            if self._released.wait(0.01) or panel.run.stop_event.is_set():
+                return
+
+
+@pytest.fixture(autouse=True)
+def runs(monkeypatch):
+    """Every panel here reads the test's clock; a test may hold its run at an epoch (see RunControl)."""
+    control = RunControl()
+    original = base.TrainingPanel._report
+    monkeypatch.setattr(base.TrainingPanel, "clock", control.clock)
+    monkeypatch.setattr(base.TrainingPanel, "_report",
+                        lambda panel, status, **kw: control.report(panel, original, status, **kw))
+    yield control
+    control.release()  # never leave a thread waiting behind a failed test
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +121,9 @@ def test_panel_trains_its_defaults_when_created(images, drawn):
     assert panel.status_text.startswith("trained 1 epoch in")
 
 
-def test_moving_sliders_and_pressing_train_retrains_with_the_new_settings(images, drawn):
+def test_moving_sliders_and_pressing_train_retrains_with_the_new_settings(images, drawn, runs):
     panel = widgets.RBMPanel(images, hidden_units=12, num_epochs=1)
+    runs.seconds_per_report = 2.0  # an epoch takes 2 s by the panel's clock: a drawing is due after each
     first = panel.rbm
     panel.hidden_units.value = 20
     panel.cd_steps.value = 3
@@ -72,31 +137,47 @@ def test_moving_sliders_and_pressing_train_retrains_with_the_new_settings(images
     assert (rbm.number_hidden_units, rbm.cd_steps, rbm.persistent) == (20, 3, True)
     assert rbm.learning_rate == pytest.approx(0.01)
     assert len(panel.history["reconstruction_cost"]) == 2
-    assert panel.redraws >= 2 and drawn[-1] == (784, 20)  # live redraws during the run, then the final one
+    # the cell's drawing; then, with the new settings, one after epoch 1 and the final one
+    assert panel.redraws == 3 and drawn == [(784, 12), (784, 20), (784, 20)]
     assert not panel.train_button.disabled and panel.stop_button.disabled
     assert panel.figure_png.startswith(b"\x89PNG")
 
 
-def test_train_button_returns_at_once_and_stop_keeps_the_model_trained_so_far(images):
+def test_drawings_during_a_run_follow_the_panels_clock(images, drawn, runs):
+    """At most one drawing a second by the panel's clock: with 0.6 s an epoch, after epochs 2 and 4 of 6."""
+    panel = widgets.RBMPanel(images, hidden_units=12, num_epochs=6, train_now=False)
+    runs.seconds_per_report = 0.6
+    press_train(panel)
+    assert panel.redraws == 3 and len(drawn) == 3  # two while it trained, then the final one
+    assert runs.clock() == pytest.approx(5 * 0.6)
+    assert panel.status_text == f"trained 6 epochs in {5 * 0.6:.1f} s: reconstruction cost " \
+        f"{panel.history['reconstruction_cost'][-1]:.1f} nats per image"
+
+
+def test_train_button_returns_at_once_and_stop_keeps_the_model_trained_so_far(images, runs):
     panel = widgets.RBMPanel(images, hidden_units=12, num_epochs=1)
     panel.num_epochs.value = 50
+    runs.hold_at = 2
     panel.train_button.click()  # the kernel's thread is free again at once
     assert panel.training and panel.train_button.disabled and not panel.stop_button.disabled
-    wait_until(lambda: panel.progress.value >= 2)
+    runs.wait_held()  # epoch 2 of 50 has ended and the run waits
     panel.stop_button.click()
     assert panel.wait(TIMEOUT_S)
-    assert 2 <= len(panel.history["reconstruction_cost"]) < 50 and panel.history["stopped_early"]
-    assert panel.status_text.startswith("stopped after") and "of 50 epochs" in panel.status_text
+    assert len(panel.history["reconstruction_cost"]) == 2 and panel.history["stopped_early"]
+    assert panel.status_text.startswith("stopped after 2 of 50 epochs")
     assert panel.rbm is not None and np.isfinite(panel.rbm.W.numpy()).all()
     assert not panel.train_button.disabled and panel.stop_button.disabled and not panel.training
 
 
-def test_a_second_train_during_a_run_is_ignored(images):
+def test_a_second_train_during_a_run_is_ignored(images, runs):
     panel = widgets.RBMPanel(images, hidden_units=12, num_epochs=40, train_now=False)
+    runs.hold_at = 1
     assert panel.train(background=True)
+    runs.wait_held()
     assert not panel.train(background=True)
     panel.stop()
     assert panel.wait(TIMEOUT_S)
+    assert len(panel.history["reconstruction_cost"]) == 1
 
 
 def test_live_redraws_do_not_change_the_trained_model(images, monkeypatch):
@@ -198,7 +279,8 @@ def test_dbn_panel_retrains_with_the_new_sliders_and_up_down(labelled, drawn):
     assert dbn.rbms[0].persistent
     assert len(panel.histories[0]["reconstruction_cost"]) == 2 and len(panel.up_down_history["epoch_seconds"]) == 1
     assert panel.progress.value == panel.progress.max == 7
-    assert panel.redraws >= 2 and drawn[-1] == (784, 48)
+    # the cell's drawing and the final one: the clock stood still, so none was due while it trained
+    assert panel.redraws == 2 and drawn == [(784, 32), (784, 48)]
     assert panel.status_text.startswith("trained in") and "2 epochs a layer, then 1 up-down epoch" in panel.status_text
 
 
@@ -215,15 +297,17 @@ def test_dbn_panel_generate_samples_again_from_the_same_model(labelled, monkeypa
     assert panel.samples.shape == before.shape and not np.array_equal(panel.samples, before)
 
 
-def test_dbn_panel_stopped_during_pretraining_keeps_the_layers_trained(labelled):
+def test_dbn_panel_stopped_during_pretraining_keeps_the_layers_trained(labelled, runs):
     images, labels, test = labelled
     panel = widgets.DBNPanel(images, labels, test, hidden_units=(32, 32, 64), num_epochs=30, train_now=False)
+    runs.hold_at = 2
     panel.train_button.click()
-    wait_until(lambda: panel.progress.value >= 2)
+    runs.wait_held()  # epoch 2 of layer 1
     assert panel.training and panel.generate_button.disabled  # no sampling from a model in training
     panel.stop()
     assert panel.wait(TIMEOUT_S)
     assert panel.dbn is not None and len(panel.histories) == 1 and panel.histories[0]["stopped_early"]
+    assert len(panel.histories[0]["reconstruction_cost"]) == 2
     assert panel.status_text.startswith("stopped after") and not panel.generate_button.disabled
     # what stopping early left untrained, in words, instead of a chance-level error rate
     assert "never trained" in panel.status_text and panel.test_error_pct is None and panel.samples is None
@@ -240,15 +324,16 @@ def test_fine_tune_panel_compares_pretrained_and_random_weights(labelled):
     assert panel.progress.value == panel.progress.max == 2 and panel.redraws == 2
 
 
-def test_fine_tune_panel_stops_between_minibatches(labelled):
+def test_fine_tune_panel_stops_between_minibatches(labelled, runs):
     images, labels, test = labelled
     panel = widgets.FineTunePanel(images, labels, test, hidden_units=(32, 32, 64), pretrain_epochs=0,
                                   fine_tune_epochs=30, train_now=False)
+    runs.hold_at = 1
     panel.train_button.click()
-    wait_until(lambda: panel.progress.value >= 1)
+    runs.wait_held()
     panel.stop()
     assert panel.wait(TIMEOUT_S)
-    assert 1 <= len(panel.curves["random init"]) < 30 and panel.status_text.startswith("stopped after")
+    assert len(panel.curves["random init"]) == 1 and panel.status_text.startswith("stopped after")
 
 
 def test_figures_drawn_off_the_main_thread_bypass_pyplot():
@@ -306,14 +391,15 @@ def test_a_displayed_panel_keeps_its_status_and_figure_as_ordinary_outputs(image
     assert published[-1][2]["text/plain"] == panel.status_text and panel.status_text.startswith("trained")
 
 
-def test_status_figure_and_buttons_change_together_and_never_go_back_in_time(images, published):
+def test_status_figure_and_buttons_change_together_and_never_go_back_in_time(images, published, runs):
     panel = widgets.RBMPanel(images, hidden_units=12, num_epochs=1)
     panel._ipython_display_()
     panel.num_epochs.value = 50
     published.clear()
     watch_buttons(panel, published)
+    runs.hold_at = 2
     panel.train_button.click()
-    wait_until(lambda: panel.progress.value >= 2)
+    runs.wait_held()
     panel.stop_button.click()
     assert panel.wait(TIMEOUT_S)
     statuses = [data["text/plain"] for kind, _, data in published if kind != "button" and "image/png" not in data]
@@ -327,38 +413,42 @@ def test_status_figure_and_buttons_change_together_and_never_go_back_in_time(ima
     assert ("button", "stop_button", True) in published[:published.index(tail[0])]  # Stop greys out at once
 
 
-def test_creating_a_panel_stops_the_run_of_the_one_it_replaces(images):
+def test_creating_a_panel_stops_the_run_of_the_one_it_replaces(images, runs):
     old = widgets.RBMPanel(images, hidden_units=12, num_epochs=50, train_now=False)
+    runs.hold_at = 1
     old.train_button.click()
-    wait_until(lambda: old.progress.value >= 1)
+    runs.wait_held()  # epoch 1 of 50 has ended; the old run waits until it is asked to stop
     new = widgets.RBMPanel(images, hidden_units=12, num_epochs=1)  # as re-running the cell does
-    assert not old.training and old.history["stopped_early"]
+    assert not old.training and old.history["stopped_early"] and len(old.history["reconstruction_cost"]) == 1
     assert old.status_text.startswith("stopped after") and "a new panel was created" in old.status_text
     assert new.status_text.startswith("trained")
 
 
-def test_train_on_one_panel_stops_another_panels_run(images):
+def test_train_on_one_panel_stops_another_panels_run(images, runs):
     first = widgets.RBMPanel(images, hidden_units=12, num_epochs=50, train_now=False)
     second = widgets.RBMPanel(images, hidden_units=12, num_epochs=1, train_now=False)
+    runs.hold_at = 1
     first.train_button.click()
-    wait_until(lambda: first.progress.value >= 1)
+    runs.wait_held()
     press_train(second)
     assert not first.training and "another panel started training" in first.status_text
+    assert len(first.history["reconstruction_cost"]) == 1
     assert second.status_text.startswith("trained")
 
 
-def test_the_status_reports_wall_time_drawing_included(images, monkeypatch):
-    import time as clock
-
+def test_the_status_reports_wall_time_drawing_included(images, monkeypatch, runs):
+    """The status's seconds are the panel's clock from Train to the end of training: epochs and drawings."""
     panel = widgets.RBMPanel(images, hidden_units=12, num_epochs=3, train_now=False)
     original = widgets.RBMPanel._figure
     monkeypatch.setattr(widgets.RBMPanel, "live_interval", 0.0)
     monkeypatch.setattr(widgets.RBMPanel, "live_share", 1.0)
-    monkeypatch.setattr(widgets.RBMPanel, "_figure", lambda self: clock.sleep(0.5) or original(self))
+    monkeypatch.setattr(widgets.RBMPanel, "_figure", lambda self: runs.clock.advance(0.5) or original(self))
+    runs.seconds_per_report = 2.0
     press_train(panel)
-    assert panel.redraws == 3  # two live drawings of at least 0.5 s, then the final one
-    reported = float(panel.status_text.split(" in ")[1].split(" s")[0])
-    assert reported >= 1.0 + sum(panel.history["epoch_seconds"]) - 0.05
+    assert panel.redraws == 3  # two live drawings, then the final one
+    # epochs 1 and 2 report 2 s each and each drawing takes 0.5 s; epoch 3 ends the run, its figure the final one
+    assert panel.wall_seconds == pytest.approx(2 * 2.0 + 2 * 0.5)
+    assert panel.status_text.startswith("trained 3 epochs in 5.0 s:")
 
 
 def test_panel_figures_keep_one_drawing_per_panel_and_a_percent_axis(labelled):
@@ -441,7 +531,7 @@ def test_fine_tune_panel_gives_both_networks_the_chosen_optimiser_and_dropout(la
         widgets.FineTunePanel(images, labels, test, optimizer="rmsprop", train_now=False)
 
 
-def test_fine_tune_panel_grows_both_curves_side_by_side(labelled, monkeypatch):
+def test_fine_tune_panel_grows_both_curves_side_by_side(labelled, monkeypatch, runs):
     """The comparison forms live: an epoch of each network in turn, never one whole curve and then the other."""
     images, labels, test = labelled
     lengths = []
@@ -452,23 +542,22 @@ def test_fine_tune_panel_grows_both_curves_side_by_side(labelled, monkeypatch):
         return original(self, status, **kw)
 
     monkeypatch.setattr(widgets.FineTunePanel, "_report", spy)
+    runs.seconds_per_report = 1.0
     panel = widgets.FineTunePanel(images, labels, test, hidden_units=(32, 32, 64), pretrain_epochs=1,
                                   fine_tune_epochs=3)
     grown = [pair for pair in dict.fromkeys(lengths) if pair != (0, 0)]
     assert grown == [(1, 0), (1, 1), (2, 1), (2, 2), (3, 2), (3, 3)]
-    assert panel.status_text.startswith("trained in") and "head start cost" in panel.status_text
+    assert panel.status_text.startswith("trained in")
+    # pretraining reported "pretraining layer 1..." and one epoch of each of the three layers, a second each
+    assert "head start cost 4.0 s of pretraining" in " ".join(panel.status_text.split())  # (wrapped in lines)
 
 
 @pytest.fixture(scope="module")
 def small_rbm():
     """An RBM small enough to enumerate, with data of its own size."""
-    from dbn_course.rbm import RBM
-
     rng = np.random.default_rng(0)
-    rbm = RBM(6, seed=0)
-    rbm.build((None, 12))
-    rbm.W.assign(rng.normal(0, 1.0, (12, 6)).astype(np.float32))
-    rbm.b.assign(rng.normal(0, 0.5, 12).astype(np.float32))
+    rbm = random_rbm(12, 6, seed=0, scale=1.0, bias_scale=0.5, hidden_bias=False)
+    rng.normal(size=12 * 6 + 12)  # the draws random_rbm made from the same seed
     images = (rng.random((8, 12)) < 0.4).astype(np.float32)
     base = np.log(0.4 / 0.6) * np.ones(12, np.float32)
     return rbm, base, images
@@ -501,14 +590,15 @@ def test_ais_panel_anneals_every_schedule_up_to_the_slider_against_the_exact_ans
     assert slowest["raise"] == pytest.approx(panel.exact_log_likelihood, abs=0.3)
 
 
-def test_ais_panel_stops_between_estimates(small_rbm):
+def test_ais_panel_stops_between_estimates(small_rbm, runs):
     rbm, base, images = small_rbm
     panel = widgets.AISPanel(rbm, base, images, temperatures=30_000, runs=1000, train_now=False)
+    runs.hold_at = 1  # the first schedule's AIS is done, its RAISE not yet
     panel.train_button.click()
-    wait_until(lambda: panel.progress.value >= 1)
+    runs.wait_held()
     panel.stop()
     assert panel.wait(TIMEOUT_S)
-    assert panel.status_text.startswith("stopped after") and len(panel.estimates) < 7
+    assert panel.status_text.startswith("stopped after 1 of 7 schedules") and len(panel.estimates) == 1
 
 
 def test_ais_panel_answers_a_learners_mistakes(small_rbm):
@@ -527,15 +617,16 @@ def test_ais_panel_answers_a_learners_mistakes(small_rbm):
         widgets.AISPanel(big, np.zeros(30, np.float32), np.zeros((2, 30)), train_now=False)
 
 
-def test_dbn_panel_stopped_before_up_down_says_it_never_began(labelled, monkeypatch):
+def test_dbn_panel_stopped_before_up_down_says_it_never_began(labelled, monkeypatch, runs):
     """Stopped in pretraining with up-down epochs asked for, the figure does not say none were asked for."""
     images, labels, test = labelled
     notes = []
     monkeypatch.setattr(dbn_panels, "_note", lambda ax, text: notes.append(text))
     panel = widgets.DBNPanel(images, labels, test, hidden_units=(32, 32, 64), num_epochs=30, up_down_epochs=5,
                              train_now=False)
+    runs.hold_at = 1
     panel.train_button.click()
-    wait_until(lambda: panel.progress.value >= 1)
+    runs.wait_held()
     panel.stop()
     assert panel.wait(TIMEOUT_S)
     assert any("no up-down epoch has ended yet" in note and "5 epochs" in note for note in notes), notes

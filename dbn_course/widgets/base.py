@@ -193,9 +193,14 @@ class TrainingPanel(Panel):
         live_interval: the least time, in seconds, between two drawings while training.
         live_share: the most of the run's wall time that drawing may take (the first
             drawing of a run waits as if the last run's final drawing had just been made).
+        clock: where the panel reads the time, in seconds: the wall time its status
+            reports and the drawing throttle's (:class:`~dbn_course.live.Throttle`). A
+            test replaces it with a clock it advances itself, so that when a drawing is
+            due never depends on how fast the machine is.
         wall_seconds: the last run's wall time up to its final drawing.
     """
 
+    clock = staticmethod(time.perf_counter)
     live_interval = 1.0
     live_share = 0.2
     run_label = "Train"
@@ -212,7 +217,8 @@ class TrainingPanel(Panel):
         self.train_button.on_click(lambda _: self.train(background=True))
         self.stop_button.on_click(lambda _: self.stop())
         self.run = live.TrainingRun(on_finish=self._finished)
-        self._live = live.Throttle(self.live_interval, self.live_share)  # its cost carries into the next run
+        # a drawing's cost carries into the next run (see Throttle)
+        self._live = live.Throttle(self.live_interval, self.live_share, clock=self.clock)
         self._final_png: bytes | None = None
         self._final_status = ""
         self.wall_seconds = 0.0
@@ -237,8 +243,8 @@ class TrainingPanel(Panel):
         live.stop_other_runs(self.run, "another panel started training")
         self.train_button.disabled, self.stop_button.disabled = True, not background
         self.show(status="starting...")
-        self._live = live.Throttle(self.live_interval, self.live_share, cost=self._live.cost)
-        self._started = time.perf_counter()
+        self._live = live.Throttle(self.live_interval, self.live_share, clock=self.clock, cost=self._live.cost)
+        self._started = self.clock()
         started = self.run.start(self._work, background=background)
         if not started:  # another run began in between: the buttons are that run's
             self.train_button.disabled, self.stop_button.disabled = True, False
@@ -259,7 +265,7 @@ class TrainingPanel(Panel):
 
     def elapsed(self) -> float:
         """Seconds of wall time since Train, drawing included."""
-        return time.perf_counter() - self._started
+        return self.clock() - self._started
 
     def stopped_because(self) -> str:
         """Why the run stopped early, in words for the status line ("" if the learner pressed Stop)."""
