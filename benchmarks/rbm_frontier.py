@@ -59,8 +59,8 @@ METHODS = {  # the training of each (num_epochs, then train_rbm's settings) and 
 EVALUATION = ("num_epochs", "ais_max_betas", "raise_max_betas")
 AIS = dict(n_runs=200, n_betas=2_000, max_runs=1600)
 RAISE_EXAMPLES, RAISE_RUNS = 500, 5
-QUICK = dict(images=2000, test_images=500, hidden=50, num_epochs=3, ais=dict(n_runs=20, n_betas=500, max_runs=80),
-             ais_max_betas=2000, raise_max_betas=2000, raise_examples=50)
+QUICK = dict(images=2000, test_images=500, hidden=50, num_epochs=3, ais=dict(n_runs=20, n_betas=250, max_runs=80),
+             ais_max_betas=1000, raise_max_betas=500, raise_examples=50)
 
 
 def train(method: str, train_bits, hidden: int, num_epochs: int, seed: int = 0):

@@ -6,14 +6,12 @@ import pytest
 from dbn_course import annealing, exact
 from dbn_course.rbm import RBM
 
+from . import conftest
+
 
 def random_rbm(n_visible, n_hidden, scale, seed):
-    rng = np.random.default_rng(seed)
-    rbm = RBM(n_hidden, n_visible, seed=seed)
-    rbm.W.assign(rng.normal(0, scale, (n_visible, n_hidden)).astype(np.float32))
-    rbm.b.assign(rng.normal(-0.5, scale, n_visible).astype(np.float32))
-    rbm.c.assign(rng.normal(0, scale, n_hidden).astype(np.float32))
-    return rbm
+    """Visible biases around -0.5: most pixels off, as in MNIST."""
+    return conftest.random_rbm(n_visible, n_hidden, seed=seed, scale=scale, visible_mean=-0.5)
 
 
 @pytest.mark.parametrize("n_visible, n_hidden, scale, seed", [(12, 6, 1.0, 0), (16, 10, 0.7, 1), (40, 12, 0.5, 2)])

@@ -8,13 +8,6 @@ from dbn_course import cache
 from dbn_course.classifier import classifier_network
 
 
-@pytest.fixture
-def cache_folder(tmp_path, monkeypatch):
-    monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
-    monkeypatch.delenv(cache.CACHE_SWITCH_ENV, raising=False)
-    return tmp_path / "cache"
-
-
 def trainer(calls, seed=0):
     def train():
         calls.append(seed)

@@ -121,7 +121,11 @@ def test_offline_falls_back_to_the_embedded_subset_and_says_so_in_the_setup_repo
 
 
 def test_offline_decision_is_bounded_when_the_network_hangs(no_configured_mnist, monkeypatch):
-    """A probe whose connection never answers must not hold the caller past its timeout."""
+    """A probe whose connection never answers must not hold the caller past its timeout.
+
+    The bounds are the course's promise to a learner offline (``ONLINE_PROBE_TIMEOUT_S``,
+    5 s: the first data cell does not hang), with slack for a loaded machine.
+    """
     release = threading.Event()
 
     def hanging_connection(*args, **kwargs):

@@ -10,17 +10,15 @@ from dbn_course import annealing, gibbs
 from dbn_course.rbm import RBM
 from dbn_course.top_level import LabelledRBM
 
+from .conftest import random_weights
+
 
 def _softplus(x):
     return np.logaddexp(0.0, x)
 
 
 def _random_rbm(n_visible, n_hidden, seed, scale=0.8):
-    rng = np.random.default_rng(seed)
-    W = rng.normal(0, scale, (n_visible, n_hidden)).astype(np.float32)
-    b = rng.normal(0, 1, n_visible).astype(np.float32)
-    c = rng.normal(0, 1, n_hidden).astype(np.float32)
-    return W, b, c
+    return random_weights(n_visible, n_hidden, seed=seed, scale=scale, bias_scale=1.0)
 
 
 def _frequencies(states, all_states):

@@ -1,10 +1,15 @@
-"""The notebooks run with other parameters, and record what those parameters imply.
+"""Every chapter runs, and records what its parameters imply.
 
-nbval executes every notebook as committed (``pytest`` collects ``notebooks/``); these
-tests run some again through papermill with non-default parameters and check the values
-each notebook records against values computed here, plus the kernel's peak memory.
+Each test executes one chapter once, through papermill (``tools/run_notebooks.py``, the
+course's one notebook runner), often with parameters other than its defaults, and checks
+the values the chapter records against values computed here, the kernel's peak memory,
+and -- as nbval does -- that every cell marked ``# NBVAL_CHECK_OUTPUT`` printed exactly
+what the committed chapter shows. Such cells print only what depends neither on the
+parameters nor on the data source or quick mode. ``pytest --nbval-lax notebooks/NN.ipynb``
+checks one chapter's marked cells at its defaults.
 """
 
+import nbformat
 import numpy as np
 import pytest
 from run_notebooks import execute_notebook
@@ -18,11 +23,43 @@ pytestmark = [pytest.mark.notebook, pytest.mark.slow]
 
 NOTEBOOKS = ROOT / "notebooks"
 BINDER_BUDGET_MB = 1500  # Binder's 2 GB, less the server and other kernels
+CHECKED = "# NBVAL_CHECK_OUTPUT"
+UNCOMPARED = ("image/png", "image/jpeg", "application/vnd.jupyter.widget-view+json")  # as nbval leaves them
+
+
+def compared(outputs) -> tuple[str, list]:
+    """What nbval compares of a cell's outputs: the streams' text, joined, and every other output's data but
+    images and widget views."""
+    text, data = "", []
+    for output in outputs:
+        if output.output_type == "stream":
+            text += output.text
+        elif output.output_type == "error":
+            data.append(f"{output.ename}: {output.evalue}")
+        else:
+            data.append({key: value for key, value in output.get("data", {}).items() if key not in UNCOMPARED})
+    return text, data
+
+
+def run_chapter(name: str, tmp_path, parameters: dict | None = None, check_marked: bool = True) -> dict:
+    """Execute chapter ``name`` with ``parameters``; check its marked cells against the committed chapter (unless
+    the parameters change what they print); return its records."""
+    path = NOTEBOOKS / name
+    records = execute_notebook(path, tmp_path / name, parameters)
+    if not check_marked:
+        return records
+    committed = nbformat.read(path, as_version=4)
+    executed = {cell.source: cell for cell in nbformat.read(tmp_path / name, as_version=4).cells}
+    for cell in committed.cells:
+        if cell.cell_type == "code" and cell.source.startswith(CHECKED):
+            assert compared(executed[cell.source].outputs) == compared(cell.outputs), \
+                f"{name}: a {CHECKED} cell printed something else than the committed chapter:\n{cell.source}"
+    return records
 
 
 def test_mnist_notebook_with_other_parameters(tmp_path):
     params = {"example_rows": 2, "example_cols": 4, "threshold": 0.3, "binarize_seed": 5}
-    records = execute_notebook(NOTEBOOKS / "01_mnist.ipynb", tmp_path / "out.ipynb", params)
+    records = run_chapter("01_mnist.ipynb", tmp_path, params)
 
     images, labels = data.load_arrays("train")
     test_labels = data.load_arrays("test")[1]
@@ -41,11 +78,8 @@ def test_mnist_notebook_with_other_parameters(tmp_path):
 
 
 def test_index_notebook_points_the_course_at_a_folder(tmp_path):
-    import nbformat
-
-    execute_notebook(NOTEBOOKS / "00_index.ipynb", tmp_path / "out.ipynb",
-                     {"mnist_dir": str(data.EMBEDDED_DIR)})
-    nb = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    run_chapter("00_index.ipynb", tmp_path, {"mnist_dir": str(data.EMBEDDED_DIR)})
+    nb = nbformat.read(tmp_path / "00_index.ipynb", as_version=4)
     printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert "Data: MNIST from the folder named by DBN_COURSE_MNIST_DIR" in printed
     assert "Run mode: quick" in printed
@@ -54,7 +88,7 @@ def test_index_notebook_points_the_course_at_a_folder(tmp_path):
 def test_rbm_notebook_with_other_hyperparameters(tmp_path):
     params = {"hidden_units": 32, "cd_steps": 2, "persistent": True, "learning_rate": 0.05,
               "num_epochs": 2, "n_train": 2000, "fantasy_steps": 20}
-    records = execute_notebook(NOTEBOOKS / "03_rbm.ipynb", tmp_path / "out.ipynb", params)
+    records = run_chapter("03_rbm.ipynb", tmp_path, params)
     costs = records["reconstruction_cost"]
     assert len(costs) == 2 and costs[1] < costs[0] < 543.0  # 543 = 784 ln 2, the untrained cost
     assert len(records["pcd_reconstruction_cost"]) == 2
@@ -67,7 +101,7 @@ def test_rbm_notebook_with_other_hyperparameters(tmp_path):
 def test_hopfield_notebook_with_other_parameters(tmp_path):
     params = {"n_digits": 6, "corruption": 0.1, "rule": "sync", "capacity_units": 100, "capacity_trials": 1,
               "bm_units": 5, "temperature": 2.0, "n_chains": 3000}
-    records = execute_notebook(NOTEBOOKS / "02_hopfield_boltzmann.ipynb", tmp_path / "out.ipynb", params)
+    records = run_chapter("02_hopfield_boltzmann.ipynb", tmp_path, params)
     assert records["hebbian_recalled"] < 3  # three correlated digits defeat Hebb's rule
     assert records["projection_recalled"]["corrupted"] == 6
     assert len(records["digit_success"]["projection"]) == 6 and min(records["digit_success"]["projection"]) == 1.0
@@ -82,9 +116,17 @@ def test_hopfield_notebook_with_other_parameters(tmp_path):
 SMALL_DBN = {"hidden_units": [64, 64, 128], "n_train": 6000, "seed": 1}
 
 
+def test_pretraining_notebook_at_its_defaults(tmp_path):
+    """The book's DBN, 500-500-2000 (its marked cells print that architecture), in one epoch a layer."""
+    records = run_chapter("04_dbn_pretraining.ipynb", tmp_path)
+    assert len(records["layer_costs"]) == 3
+    assert records["_peak_rss_mb"] < BINDER_BUDGET_MB
+
+
 def test_pretraining_notebook_with_a_small_dbn(tmp_path):
     params = {**SMALL_DBN, "num_epochs": 5, "gibbs_steps": 20}
-    records = execute_notebook(NOTEBOOKS / "04_dbn_pretraining.ipynb", tmp_path / "out.ipynb", params)
+    # The marked cells print the layers' sizes, which these parameters change: the run above checks them.
+    records = run_chapter("04_dbn_pretraining.ipynb", tmp_path, params, check_marked=False)
     costs = records["layer_costs"]
     assert len(costs) == 3 and all(len(c) == 5 and c[-1] < c[0] for c in costs)
     assert records["pretrained_test_error_pct"] < 60  # chance: 90%
@@ -93,7 +135,7 @@ def test_pretraining_notebook_with_a_small_dbn(tmp_path):
 
 def test_generation_notebook_with_a_small_dbn(tmp_path):
     params = {**SMALL_DBN, "pretrain_epochs": 5, "up_down_epochs": 2, "gibbs_steps": 200}
-    records = execute_notebook(NOTEBOOKS / "05_dbn_generation.ipynb", tmp_path / "out.ipynb", params)
+    records = run_chapter("05_dbn_generation.ipynb", tmp_path, params)
     before, after = records["up_down_test_error_pct"]
     assert before < 60 and after < 60
     # Class-conditional digits from the shipped DBN, read by the shipped classifier.
@@ -103,7 +145,7 @@ def test_generation_notebook_with_a_small_dbn(tmp_path):
 
 def test_classifier_notebook_with_a_small_dbn(tmp_path):
     params = {**SMALL_DBN, "pretrain_epochs": 5, "fine_tune_epochs": 3}
-    records = execute_notebook(NOTEBOOKS / "06_dbn_classifier.ipynb", tmp_path / "out.ipynb", params)
+    records = run_chapter("06_dbn_classifier.ipynb", tmp_path, params)
     errors = records["test_error_pct"]
     assert set(errors) == {"pretrained + SGD", "random init + SGD", "random init + Adam"}
     assert errors["pretrained + SGD"] < 30 and errors["pretrained + SGD"] < errors["random init + SGD"]
@@ -116,7 +158,7 @@ def test_measuring_notebook_with_a_small_rbm(tmp_path):
     params = {"hidden_units": 32, "num_epochs": 2, "n_train": 3000, "n_betas": 400, "n_runs": 20,
               "exact_check_betas": [50, 2000], "raise_examples": 20, "raise_check_examples": 10,
               "raise_runs": 2, "method_images": 2000, "method_epochs": 2, "method_seeds": [0]}
-    records = execute_notebook(NOTEBOOKS / "07_measuring.ipynb", tmp_path / "out.ipynb", params)
+    records = run_chapter("07_measuring.ipynb", tmp_path, params)
     # The 16-hidden-unit RBM against its exact log Z: slower annealing, a smaller error.
     errors = records["small_rbm_ais_error"]
     assert abs(errors["2000"]) < abs(errors["50"]) and abs(errors["2000"]) < 2.0

@@ -9,17 +9,14 @@ import tensorflow as tf
 from dbn_course import data, exact, saving
 from dbn_course.rbm import RBM, TrainingDivergedError, linear_decay, train_rbm
 
+from .conftest import random_rbm
+
 N_VISIBLE, N_HIDDEN = 8, 4
 
 
-def tiny_rbm(scale=1.0, seed=0, **kwargs):
+def tiny_rbm(scale=1.0, seed=0, **settings):
     """An 8 x 4 RBM with weights large enough that the exact quantities are not trivial."""
-    rng = np.random.default_rng(seed)
-    rbm = RBM(N_HIDDEN, N_VISIBLE, seed=seed, **kwargs)
-    rbm.W.assign(rng.normal(0, scale, (N_VISIBLE, N_HIDDEN)).astype(np.float32))
-    rbm.b.assign(rng.normal(0, scale, N_VISIBLE).astype(np.float32))
-    rbm.c.assign(rng.normal(0, scale, N_HIDDEN).astype(np.float32))
-    return rbm
+    return random_rbm(N_VISIBLE, N_HIDDEN, seed=seed, scale=scale, **settings)
 
 
 def all_states(n):

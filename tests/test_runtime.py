@@ -1,7 +1,3 @@
-import os
-import subprocess
-import sys
-
 import pytest
 
 from dbn_course import runtime
@@ -50,21 +46,7 @@ def test_thread_count_from_the_environment(monkeypatch):
             runtime.thread_count()
 
 
-def run_python(code, **env):
-    environment = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
-    environment.update(env)
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment,
-                          timeout=120)
-
-
-def test_import_is_quiet_and_respects_the_thread_limit():
-    result = run_python(
-        "import dbn_course, tensorflow as tf\n"
-        "x = tf.linalg.matmul(tf.ones((64, 64)), tf.ones((64, 64)))\n"
-        "print(tf.config.threading.get_intra_op_parallelism_threads(),"
-        " tf.config.threading.get_inter_op_parallelism_threads(), float(x[0, 0]))",
-        DBN_COURSE_NUM_THREADS="1",
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["1", "1", "64.0"]
-    assert result.stderr == "", f"importing dbn_course wrote to stderr:\n{result.stderr}"
+def test_import_is_quiet_and_respects_the_thread_limit(fresh_import):
+    printed, stderr = fresh_import
+    assert (printed["intra_op_threads"], printed["inter_op_threads"], printed["matmul"]) == (1, 1, 64.0)
+    assert stderr == "", f"importing dbn_course wrote to stderr:\n{stderr}"

@@ -43,7 +43,7 @@ from .conftest import ROOT
 
 pytest.importorskip("playwright.sync_api", reason="the browser test needs the playwright package")
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("site")]  # one build, one server
 
 CHAPTERS = sorted(path.stem for path in (ROOT / "notebooks").glob("*.ipynb"))
 STUCK_BAR = re.compile(r"(?<![\d.])0%\|")

@@ -9,16 +9,13 @@ from dbn_course.gibbs import categorical
 from dbn_course.rbm import train_rbm
 from dbn_course.top_level import LabelledRBM
 
+from .conftest import random_rbm
+
 N_FEATURES, N_LABELS, N_HIDDEN = 3, 3, 4
 
 
 def tiny_labelled_rbm(scale=1.0, seed=0):
-    rng = np.random.default_rng(seed)
-    rbm = LabelledRBM(N_HIDDEN, number_label_units=N_LABELS, number_visible_units=N_FEATURES + N_LABELS, seed=seed)
-    rbm.W.assign(rng.normal(0, scale, rbm.W.shape).astype(np.float32))
-    rbm.b.assign(rng.normal(0, scale, rbm.b.shape).astype(np.float32))
-    rbm.c.assign(rng.normal(0, scale, rbm.c.shape).astype(np.float32))
-    return rbm
+    return random_rbm(N_FEATURES + N_LABELS, N_HIDDEN, seed=seed, scale=scale, number_label_units=N_LABELS)
 
 
 def exact_joint(rbm):
