@@ -5,14 +5,17 @@ These are set before any notebook kernel starts, and kernels inherit them.
 
 Tiers, by marker (declared in pyproject.toml):
 
-* ``notebook`` -- executes a chapter: every nbval cell item (marked here, since nbval
-  collects them) and the papermill runs of ``tests/test_notebooks.py``;
+* ``notebook`` -- executes a chapter: the papermill runs of ``tests/test_notebooks.py``
+  (and nbval's cell items, marked here, when a chapter is named with ``--nbval-lax``);
 * ``slow`` -- more than a few seconds each: the notebooks, the benchmark scripts, the
   reproduction script, starting JupyterLab;
 * ``browser`` -- drives JupyterLab in headless Chromium; left out of the default run
-  (pyproject.toml's ``-m "not browser"``), run by ``python -m pytest -m browser``.
+  (pyproject.toml's ``-m "not browser"``), run by ``python -m pytest -m browser``;
+* ``full_mnist`` -- needs the full MNIST copy named by DBN_COURSE_MNIST_DIR (marked here,
+  from the fixture); skipped without one.
 
-The contributors' fast tier is ``python -m pytest -m "not slow"``.
+The contributors' fast tier is ``python -m pytest -m "not slow"``. The tests run in
+parallel (pyproject.toml's ``-n``); none depends on the machine's speed.
 """
 
 import atexit
