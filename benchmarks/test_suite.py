@@ -20,6 +20,8 @@ from pathlib import Path
 
 import common
 
+import dbn_course  # noqa: F401  (starts TensorFlow quietly, for the machine's description)
+
 ROOT = Path(__file__).resolve().parent.parent
 TIERS = {"fast_tier": ["-m", "not slow"], "test_command": []}
 QUICK = {"one_file": ["-n", "0", "tests/test_config.py"]}
