@@ -193,14 +193,9 @@ class TrainingPanel(Panel):
         live_interval: the least time, in seconds, between two drawings while training.
         live_share: the most of the run's wall time that drawing may take (the first
             drawing of a run waits as if the last run's final drawing had just been made).
-        clock: where the panel reads the time, in seconds: the wall time its status
-            reports and the drawing throttle's (:class:`~dbn_course.live.Throttle`). A
-            test replaces it with a clock it advances itself, so that when a drawing is
-            due never depends on how fast the machine is.
         wall_seconds: the last run's wall time up to its final drawing.
     """
 
-    clock = staticmethod(time.perf_counter)
     live_interval = 1.0
     live_share = 0.2
     run_label = "Train"
@@ -223,6 +218,15 @@ class TrainingPanel(Panel):
         self._final_status = ""
         self.wall_seconds = 0.0
         live.stop_other_runs(self.run, "a new panel was created")
+
+    def clock(self) -> float:
+        """Where the panel reads the time, in seconds: wall time (:func:`time.perf_counter`).
+
+        The status line's seconds and the drawing throttle (:class:`~dbn_course.live.Throttle`)
+        read it. A test replaces it with a clock it advances itself, so that when a drawing
+        is due never depends on how fast the machine is.
+        """
+        return time.perf_counter()
 
     def _button_row(self) -> widgets.HBox:
         return widgets.HBox([self.train_button, self.stop_button, self.progress])
