@@ -43,3 +43,24 @@ def launched(binary: str):
             yield browser
         finally:
             browser.close()
+
+
+def screenshot(page, path, full_page: bool = True) -> bool:
+    """Save a screenshot of ``page`` for a person to look at; return whether it was saved.
+
+    A screenshot is a record, not a check. Chromium may fail to capture a frame while
+    the machine is busy ("Unable to capture screenshot"): it is asked again, twice, and
+    if it still cannot, the test goes on without that picture and says so.
+    """
+    from playwright.sync_api import Error
+
+    for _ in range(3):
+        try:
+            page.screenshot(path=str(path), full_page=full_page)
+            return True
+        except Error as error:
+            if "Unable to capture screenshot" not in str(error):
+                raise
+            reason = str(error).splitlines()[0]
+    print(f"no screenshot {path}: {reason}")
+    return False

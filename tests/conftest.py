@@ -49,6 +49,7 @@ HANG_GUARD_S = 3600
 condition of passing (no test relies on the machine being fast)."""
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     """Mark nbval's cell items (nbval collects them, so no decorator can), and the full-MNIST checks."""
     for item in items:

@@ -42,7 +42,7 @@ import urllib.request
 
 import pytest
 
-from .chromium import chromium_binary, free_port, launched
+from .chromium import chromium_binary, free_port, launched, screenshot
 from .conftest import ROOT
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="the browser test needs the playwright package")
@@ -312,7 +312,7 @@ def test_a_learner_uses_the_panels_of_chapter(chapter, lab, page, tmp_path):
     step = iter(range(1, 100))
 
     def shot(name):
-        page.screenshot(path=str(shots / f"{chapter}-{next(step)}-{name}.png"), full_page=False)
+        screenshot(page, shots / f"{chapter}-{next(step)}-{name}.png", full_page=False)
 
     open_notebook(page, url, notebook)
     cells = panel_cells(page)

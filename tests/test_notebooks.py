@@ -5,8 +5,8 @@ course's one notebook runner), often with parameters other than its defaults, an
 the values the chapter records against values computed here, the kernel's peak memory,
 and -- as nbval does -- that every cell marked ``# NBVAL_CHECK_OUTPUT`` printed exactly
 what the committed chapter shows. Such cells print only what depends neither on the
-parameters nor on the data source or quick mode. ``pytest --nbval-lax notebooks/NN.ipynb``
-checks one chapter's marked cells at its defaults.
+parameters nor on the data source or quick mode. ``DBN_COURSE_QUICK=1 python -m pytest -n 0
+--nbval-lax notebooks/NN.ipynb`` checks one chapter's marked cells with nbval at its defaults.
 """
 
 import nbformat

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import pytest
 
-from .chromium import chromium_binary, launched
+from .chromium import chromium_binary, launched, screenshot
 from .conftest import ROOT
 
 pytest.importorskip("playwright.sync_api", reason="the browser test needs the playwright package")
@@ -191,7 +191,7 @@ def test_a_chapter_page_reads_well_offline(chapter, server, offline_page, screen
                  for cell in notebook["cells"] for output in cell.get("outputs", []))
     assert sum("(interactive in a running notebook)" in text for text in outputs) == panels
 
-    page.screenshot(path=str(screenshots / f"{chapter}.png"), full_page=True)
+    screenshot(page, screenshots / f"{chapter}.png")
     assert refused == [], f"the page asked the network for {refused}"
 
 
@@ -202,14 +202,14 @@ def test_the_home_page_lists_the_chapters_and_search_finds_them(server, offline_
         "links => links.map(a => a.getAttribute('href'))")
     chapters = [href for href in listed if href.startswith("notebooks/")]
     assert chapters == [f"notebooks/{name}.html" for name in CHAPTERS]
-    page.screenshot(path=str(screenshots / "index.png"), full_page=True)
+    screenshot(page, screenshots / "index.png")
 
     open_page(page, refused, f"{server}/search.html?q=contrastive+divergence")
     results = page.locator("#search-results ul.search li a")
     results.first.wait_for(timeout=PAGE_MS)
     found = results.evaluate_all("links => links.map(a => a.getAttribute('href'))")
     assert any("notebooks/03_rbm.html" in href for href in found), found
-    page.screenshot(path=str(screenshots / "search.png"), full_page=True)
+    screenshot(page, screenshots / "search.png")
     assert refused == [], f"the pages asked the network for {refused}"
 
 
@@ -228,5 +228,5 @@ def test_the_reference_pages_load(name, server, offline_page, screenshots):
         entries = page.locator("#main-content .citation, #main-content dl.citation > dt").count()
         works = len(re.findall(r"^@\w+\{", (ROOT / "references.bib").read_text(), re.MULTILINE))
         assert entries >= works, f"{works} works in references.bib, {entries} on the page"
-    page.screenshot(path=str(screenshots / f"{name.replace('/', '_')}.png"), full_page=True)
+    screenshot(page, screenshots / f"{name.replace('/', '_')}.png")
     assert refused == [], f"the page asked the network for {refused}"
