@@ -147,7 +147,10 @@ def page(browser):
 
 
 PROMPTS = "[...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent.trim())"
-EXECUTE = "command => window.jupyterapp.commands.execute(command)"
+# A command is sent and not awaited: the tests wait for what the page then shows. (Awaited, Run All
+# resolves only when every cell has run -- never, if the kernel it was sent to is replaced.)
+EXECUTE = "command => { window.jupyterapp.commands.execute(command); }"
+RUN_ALL_MS = 900_000  # a guard against a hang: a chapter's Run All beside other work on two cores
 
 
 def open_notebook(page, url, notebook):
@@ -174,7 +177,7 @@ def run_all(page):
             break
         except sync_api.TimeoutError:
             assert time.monotonic() < deadline, "the notebook never started running"
-    page.wait_for_function(f"() => {PROMPTS}.every(p => /\\[\\d+\\]/.test(p))", timeout=SLOW_MS)
+    page.wait_for_function(f"() => {PROMPTS}.every(p => /\\[\\d+\\]/.test(p))", timeout=RUN_ALL_MS)
 
 
 def panel_cells(page):
