@@ -19,11 +19,9 @@ import math
 import keras
 import numpy as np
 
-from . import training
-from .deprecation import renamed_keyword
-from .guard import FiniteGuard
-from .inputs import as_array
-from .validation import check_float, check_int
+from dbn_course import training
+from dbn_course.checks import FiniteGuard, check_float, check_int
+from dbn_course.data.inputs import as_array
 
 
 def classifier_network(layer_sizes, number_classes: int = 10, *, dropout: float = 0.0,
@@ -97,13 +95,12 @@ def _as_inputs(images) -> np.ndarray:
 def fine_tune(model: keras.Model, images, labels, *, num_epochs: int = 5, learning_rate: float = 0.1,
               momentum: float = 0.9, optimizer: str = "sgd", batch_size: int = 100, schedule=None, test=None,
               test_every: int = 1, seed: int | None = 0, progress: bool = True, callbacks=(),
-              stop_event=None, **renamed) -> dict:
+              stop_event=None) -> dict:
     """Train a classifier by backpropagation, measuring the test error after every epoch.
 
     :func:`fine_tuning_engine` with the same arguments, run to the end; see it for the
     arguments, the history it returns and the errors it raises.
     """
-    num_epochs = renamed_keyword("fine_tune", renamed, "epochs", "num_epochs", num_epochs)
     return fine_tuning_engine(model, images, labels, num_epochs=num_epochs, learning_rate=learning_rate,
                               momentum=momentum, optimizer=optimizer, batch_size=batch_size, schedule=schedule,
                               test=test, test_every=test_every, seed=seed, progress=progress, callbacks=callbacks,
@@ -113,7 +110,7 @@ def fine_tune(model: keras.Model, images, labels, *, num_epochs: int = 5, learni
 def fine_tuning_engine(model: keras.Model, images, labels, *, num_epochs: int = 5, learning_rate: float = 0.1,
                        momentum: float = 0.9, optimizer: str = "sgd", batch_size: int = 100, schedule=None,
                        test=None, test_every: int = 1, seed: int | None = 0, progress: bool = True, callbacks=(),
-                       stop_event=None, **renamed) -> training.Engine:
+                       stop_event=None) -> training.Engine:
     """The training engine that fine-tunes a classifier by backpropagation, compiled and ready to run.
 
     :func:`fine_tune` runs it at once; :func:`~dbn_course.training.run_in_turn` runs
@@ -157,8 +154,7 @@ def fine_tuning_engine(model: keras.Model, images, labels, *, num_epochs: int = 
         TrainingDivergedError: the loss or a weight became NaN or infinite; the weights of
             the last finite epoch are put back.
     """
-    num_epochs = check_int("num_epochs", renamed_keyword("fine_tuning_engine", renamed, "epochs", "num_epochs",
-                                                         num_epochs))
+    num_epochs = check_int("num_epochs", num_epochs)
     learning_rate = check_float("learning_rate", learning_rate, 0.0, low_open=True)
     momentum = check_float("momentum", momentum, 0.0, 1.0, high_open=True)
     batch_size = check_int("batch_size", batch_size)

@@ -12,11 +12,13 @@ q(h_{l+1} = 1 | h_l) = sigmoid(h_l R_l + r_l), an approximation to the true post
 
 This module holds the model: its layers and weights, recognition (the up pass, and
 classification by the top level's free energies), generation (Gibbs sampling at the top,
-then the down pass) and the bridge to a backprop classifier (:meth:`DBN.to_classifier`).
-Its two training stages are their own modules: greedy layer-wise pretraining
-(:mod:`dbn_course.pretraining`, :meth:`DBN.pretrain`), which ties R_l = W_l, r_l = c_l,
-G_l = W_l^T and g_l = b_l to RBM l, and generative fine-tuning by the up-down algorithm
-(:mod:`dbn_course.up_down`, :meth:`DBN.up_down`), which unties them.
+then the down pass), the up-down update of one minibatch (:meth:`DBN.up_down_step`) and
+the bridge to a backprop classifier (:meth:`DBN.to_classifier`). Its two training stages
+are composed around it in :mod:`dbn_course.training`: greedy layer-wise pretraining
+(:mod:`dbn_course.training.pretraining`), which ties R_l = W_l, r_l = c_l, G_l = W_l^T and
+g_l = b_l to RBM l, and generative fine-tuning by the up-down algorithm
+(:mod:`dbn_course.training.up_down`), which unties them. The book's methods
+(``dbn.train_rbm``, ``pretrain``, ``up_down``, ...) hand their work to those modules.
 
 Reference:
     G. E. Hinton, S. Osindero and Y.-W. Teh, "A fast learning algorithm for deep belief
@@ -26,20 +28,19 @@ Reference:
 
 from __future__ import annotations
 
+import importlib
+
 import keras
 import numpy as np
 import tensorflow as tf
 
-from . import classifier, gibbs, saving
-from .deprecation import renamed
-from .guard import FiniteGuard
-from .inputs import cast_visible, image_label_arrays, unit_array, visible_batch
-from .pretraining import GreedyPretraining
-from .rbm import RBM
-from .recipe import Pretraining
-from .top_level import LabelledRBM
-from .up_down import UpDownFineTuning
-from .validation import check_float, check_int, check_rbm_params, is_symbolic
+from dbn_course import classifier
+from dbn_course.checks import FiniteGuard, check_float, check_int, check_rbm_params, is_symbolic
+from dbn_course.data.inputs import cast_visible, image_label_arrays, unit_array, visible_batch
+from dbn_course.rbm import RBM
+from dbn_course.sampling import gibbs
+from dbn_course.top_level import LabelledRBM
+from dbn_course.training.recipe import Pretraining
 
 NOT_A_KERAS_TRAINER = (
     "A DBN is not trained with Keras' compile and fit: it learns by dbn.train_dbn(data), which runs its two "
@@ -53,7 +54,7 @@ NOT_A_KERAS_TRAINER = (
 
 
 @keras.saving.register_keras_serializable(package="dbn_course")
-class DBN(GreedyPretraining, UpDownFineTuning, keras.Model):
+class DBN(keras.Model):
     """A stack of RBMs with an optional labelled top level, trained greedily and fine-tuned.
 
     The first six arguments are the book's, in the book's order (``name`` second, as in
@@ -232,7 +233,7 @@ class DBN(GreedyPretraining, UpDownFineTuning, keras.Model):
     # ------------------------------------------------------------------ checks
 
     def _images(self, images, name: str = "images"):
-        """Images as float32 (batch, n_v) in [0, 1] through the data boundary (:mod:`dbn_course.inputs`)."""
+        """Images as float32 (batch, n_v) in [0, 1] through the data boundary (:mod:`dbn_course.data.inputs`)."""
         return unit_array(images, self.number_visible_units, name)
 
     def _labels(self, labels, n: int):
@@ -276,11 +277,39 @@ class DBN(GreedyPretraining, UpDownFineTuning, keras.Model):
         """Percentage of images :meth:`predict_labels` gets wrong."""
         return 100.0 * float(np.mean(self.predict_labels(images) != np.asarray(labels)))
 
-    # ------------------------------------------------------------------ training: both stages
+    # ------------------------------------------------------------------ training, handed to dbn_course.training
 
     def finite_guard(self) -> FiniteGuard:
-        """A :class:`~dbn_course.guard.FiniteGuard` over every weight of the DBN."""
+        """A :class:`~dbn_course.checks.FiniteGuard` over every weight of the DBN."""
         return FiniteGuard(self.trainable_weights, "the DBN", "Lower the learning rate.")
+
+    def train_rbm(self, rbm: RBM, inputs, *args, **kwargs) -> RBM:
+        """The book's member: train one RBM of the stack (:func:`dbn_course.training.pretraining.train_layer`)."""
+        return _training("pretraining").train_layer(self, rbm, inputs, *args, **kwargs)
+
+    def pretrain(self, images, labels=None, **kwargs) -> list[dict]:
+        """Greedy layer-wise pretraining (:func:`dbn_course.training.pretraining.pretrain`); one history per layer."""
+        return _training("pretraining").pretrain(self, images, labels, **kwargs)
+
+    def refine_top_level(self, images, labels=None, **kwargs) -> dict:
+        """Persistent CD for the top level (:func:`dbn_course.training.pretraining.refine_top_level`); its history."""
+        return _training("pretraining").refine_top_level(self, images, labels, **kwargs)
+
+    def up_down(self, images, labels=None, **kwargs) -> dict:
+        """Generative fine-tuning by up-down (:func:`dbn_course.training.up_down.up_down`); its history."""
+        return _training("up_down").up_down(self, images, labels, **kwargs)
+
+    def wake_update(self, images, labels=None, **kwargs) -> float:
+        """The wake phase alone on one minibatch (:func:`dbn_course.training.up_down.wake_update`)."""
+        return _training("up_down").wake_update(self, images, labels, **kwargs)
+
+    def top_update(self, images, labels=None, **kwargs) -> float:
+        """CD-k at the top alone on one minibatch (:func:`dbn_course.training.up_down.top_update`)."""
+        return _training("up_down").top_update(self, images, labels, **kwargs)
+
+    def sleep_update(self, images, labels=None, **kwargs) -> float:
+        """The sleep phase alone on one minibatch (:func:`dbn_course.training.up_down.sleep_update`)."""
+        return _training("up_down").sleep_update(self, images, labels, **kwargs)
 
     def train_dbn(self, inputs, labels=None, *, up_down_epochs: int | None = None, learning_rate: float = 0.01,
                   top_gibbs_steps: int = 3, progress: bool = True) -> "DBN":
@@ -359,6 +388,73 @@ class DBN(GreedyPretraining, UpDownFineTuning, keras.Model):
             if frames.shape[0] else np.zeros((0, n, self.number_visible_units), np.float32)
         return images, final_labels, pictures
 
+    # ------------------------------------------------------------------ the up-down step
+
+    def up_down_noise_width(self, top_gibbs_steps: int) -> int:
+        """Uniform numbers per example that :meth:`up_down_step` reads: wake samples of h_1..h_{L-1}, the top's
+        k sweeps (h_L, then its visible layer), its negative hidden sample, sleep samples of h_{L-2}..h_1."""
+        sizes = self.layer_sizes
+        return (sum(sizes[1:-1]) + sizes[-1] + top_gibbs_steps * (self.top.number_visible_units + sizes[-1])
+                + sum(sizes[1:-2]))
+
+    def up_down_step(self, v0, y, noise, top_gibbs_steps: int, phases=("wake", "top", "sleep")) -> list:
+        """One up-down update on a minibatch: the ``(variable, step)`` pairs, each to add times the learning rate.
+
+        ``v0`` (B, n_v) and ``y`` (B, n_y; n_y = 0 without labels) are the minibatch,
+        ``noise`` (B, :meth:`up_down_noise_width`) uniform numbers that every sample reads
+        in turn; ``phases`` chooses which of the three updates to return.
+        """
+        lower, top, batch = self.rbms[:-1], self.top, tf.cast(tf.shape(v0)[0], tf.float32)
+        noise = _NoiseColumns(noise)
+
+        # Wake pass: sample every layer up with the recognition weights.
+        wake = [v0]
+        for rbm in lower:
+            wake.append(noise.bernoulli(gibbs.hidden_probabilities(wake[-1], rbm.W, rbm.c)))
+        positive_visible = tf.concat([wake[-1], y], axis=1)
+        # Top level: CD-k from the wake states, k sweeps (the first one's hidden sample is the
+        # positive phase's), then the negative phase's hidden sample.
+        negative_visible = positive_visible
+        for sweep in range(top_gibbs_steps):
+            x = tf.matmul(negative_visible, top.W) + top.c
+            negative_visible, _, hidden = gibbs.sweep(x, noise.take(top.number_hidden_units),
+                                                      noise.take(top.number_visible_units), top.W, top.b,
+                                                      number_label_units=top.number_label_units)
+            positive_top = hidden if sweep == 0 else positive_top
+        negative_top = noise.bernoulli(gibbs.hidden_probabilities(negative_visible, top.W, top.c))
+        # Sleep pass: from the negative-phase features down with the generative weights.
+        sleep = [negative_visible[:, :self.layer_sizes[-2]]]
+        for index in reversed(range(len(lower))):
+            probabilities = tf.sigmoid(tf.matmul(sleep[-1], self.generative_weights[index])
+                                       + self.generative_biases[index])
+            sleep.append(probabilities if index == 0 else noise.bernoulli(probabilities))
+        sleep = sleep[::-1]  # sleep[l] is layer l: pixel probabilities, then sampled states
+
+        updates = []
+        for index in range(len(lower) if "wake" in phases else 0):  # G, g: reconstruct each wake layer from above
+            above, below = wake[index + 1], wake[index]
+            error = below - tf.sigmoid(tf.matmul(above, self.generative_weights[index]) + self.generative_biases[index])
+            updates += [(self.generative_weights[index], tf.matmul(above, error, transpose_a=True) / batch),
+                        (self.generative_biases[index], tf.reduce_mean(error, axis=0))]
+        if "top" in phases:  # the top RBM: positive minus negative statistics
+            updates += [(top.W, (tf.matmul(positive_visible, positive_top, transpose_a=True)
+                                 - tf.matmul(negative_visible, negative_top, transpose_a=True)) / batch),
+                        (top.b, tf.reduce_mean(positive_visible - negative_visible, axis=0)),
+                        (top.c, tf.reduce_mean(positive_top - negative_top, axis=0))]
+        for index, rbm in enumerate(lower if "sleep" in phases else ()):  # R, r: recover each sleep layer from below
+            below, above = sleep[index], sleep[index + 1]
+            error = above - gibbs.hidden_probabilities(below, rbm.W, rbm.c)
+            updates += [(rbm.W, tf.matmul(below, error, transpose_a=True) / batch),
+                        (rbm.c, tf.reduce_mean(error, axis=0))]
+        return updates
+
+    def generative_reconstruction_cost(self, images) -> float:
+        """Cross-entropy of the images with sigmoid(q(h_1 | v) G_1 + g_1), in nats per image."""
+        v = self._images(images)
+        h = gibbs.hidden_probabilities(v, self.rbms[0].W, self.rbms[0].c)
+        logits = tf.matmul(h, self.generative_weights[0]) + self.generative_biases[0]
+        return float(tf.reduce_mean(tf.reduce_sum(tf.nn.softplus(logits) - v * logits, axis=-1)))
+
     # ------------------------------------------------------------------ backpropagation
 
     def to_classifier(self, number_classes: int | None = None, *, dropout: float = 0.0, input_dropout: float = 0.0,
@@ -383,6 +479,30 @@ class DBN(GreedyPretraining, UpDownFineTuning, keras.Model):
         return model
 
 
+class _NoiseColumns:
+    """Uniform noise (B, width) read left to right: each sample of the up-down step takes the next columns."""
+
+    def __init__(self, noise):
+        self.noise, self.offset = noise, 0
+
+    def take(self, width: int):
+        columns = self.noise[:, self.offset:self.offset + width]
+        self.offset += width
+        return columns
+
+    def bernoulli(self, probabilities):
+        return gibbs.bernoulli(self.take(probabilities.shape[-1]), probabilities)
+
+
+def _training(module: str):
+    """A module of :mod:`dbn_course.training`, which the book's training methods reach when called.
+
+    Training is composed around the model and imports it; the hand-off runs the other way
+    only at call time, so importing the DBN never loads the training loop.
+    """
+    return importlib.import_module(f"dbn_course.training.{module}")
+
+
 _RECIPE = Pretraining()
 
 
@@ -393,7 +513,7 @@ def make_dbn(hidden_units, *, number_visible_units: int = _RECIPE.number_visible
              num_epochs: int = _RECIPE.num_epochs, batch_size: int = _RECIPE.batch_size, seed: int | None = 0) -> DBN:
     """A DBN with the same RBM settings on every layer: ``make_dbn([500, 500, 2000])`` is the paper's.
 
-    The defaults are the course's recipe (:class:`~dbn_course.recipe.Pretraining`).
+    The defaults are the course's recipe (:class:`~dbn_course.training.recipe.Pretraining`).
 
     Args:
         hidden_units: the hidden units of each RBM, bottom first; the last is the top level.
@@ -410,8 +530,3 @@ def make_dbn(hidden_units, *, number_visible_units: int = _RECIPE.number_visible
     params = [dict(number_visible_units=number_visible_units, number_hidden_units=hidden_units[0], **settings)]
     params += [dict(number_hidden_units=n, **settings) for n in hidden_units[1:]]
     return DBN(params, num_epochs=num_epochs, batch_size=batch_size, number_label_units=number_label_units, seed=seed)
-
-
-save_dbn = renamed("dbn.save_dbn", "saving.save_model", saving.save_model)
-load_dbn = renamed("dbn.load_dbn", "saving.load_model(path, expect=DBN)",
-                   lambda path: saving.load_model(path, expect=DBN))

@@ -2,16 +2,33 @@
 
 The warning is a :class:`FutureWarning`, which Python and Jupyter show to the learner
 (a ``DeprecationWarning`` is hidden outside ``__main__``). ``CHANGELOG.md`` lists every
-renamed name and the version that removes it.
+renamed name and the version that removes it. Modules that moved into the package's
+folders in 0.4.0 (:data:`MOVED_MODULES`) import under their old names through one import
+hook, :func:`alias_moved_modules`, which loads the new module and warns.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
+import importlib.abc
+import importlib.util
+import sys
 import warnings
 
-REMOVED_IN = "0.4.0"
+REMOVED_IN = "0.5.0"
+
+MOVED_MODULES = {
+    # 0.4.0: modules grouped into folders by idea; the old name -> the new module.
+    "annealing": "sampling.annealing", "cache": "training.stages", "contrastive_divergence": "training.cd",
+    "diagrams": "course.diagrams", "exact": "sampling.exact", "exercises": "course.exercises",
+    "figures": "course.figures", "gibbs": "sampling.gibbs", "guard": "checks", "idx": "data.idx",
+    "inputs": "data.inputs", "live": "course.widgets.base", "mcmc": "sampling.mcmc", "mnist_sources": "data.mnist",
+    "notebook": "course.notebook", "notebook_output": "course.outputs", "plotting": "course.plotting",
+    "pretraining": "training.pretraining", "progress": "course.outputs", "recipe": "training.recipe",
+    "results": "course.results", "stages": "training.stages", "tempering": "sampling.tempering",
+    "transforms": "data", "up_down": "training.up_down", "validation": "checks", "widgets": "course.widgets",
+}
 
 
 def warn_renamed(old: str, new: str, stacklevel: int = 3) -> None:
@@ -56,3 +73,39 @@ def moved_attributes(module_name: str, moves: dict[str, str]):
         return getattr(importlib.import_module(target_module), target)
 
     return __getattr__
+
+
+class _MovedModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports ``package.old`` (and ``package.old.sub``) as the module that took its place, with a warning."""
+
+    def __init__(self, package: str):
+        self.package = package
+
+    def _target(self, fullname: str) -> str | None:
+        prefix = self.package + "."
+        if not fullname.startswith(prefix):
+            return None
+        name = fullname[len(prefix):]
+        head, _, rest = name.partition(".")
+        if head not in MOVED_MODULES:
+            return None
+        return prefix + MOVED_MODULES[head] + ("." + rest if rest else "")
+
+    def find_spec(self, fullname, path=None, target=None):
+        if self._target(fullname) is None:
+            return None
+        return importlib.util.spec_from_loader(fullname, self)
+
+    def create_module(self, spec):
+        new = self._target(spec.name)
+        warn_renamed(spec.name, new, stacklevel=7)
+        return importlib.import_module(new)
+
+    def exec_module(self, module):
+        pass  # the new module is loaded already
+
+
+def alias_moved_modules(package: str) -> None:
+    """Let the old names in :data:`MOVED_MODULES` import, as the new modules, for one version."""
+    if not any(isinstance(finder, _MovedModuleFinder) for finder in sys.meta_path):
+        sys.meta_path.append(_MovedModuleFinder(package))

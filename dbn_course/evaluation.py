@@ -9,8 +9,8 @@ Symbols as in the course (notebook 00): visible units v (n_v of them), hidden un
 
 Functions take any object with the RBM's ``W``, ``b``, ``c``, ``forward`` and
 ``free_energy`` (a :class:`dbn_course.rbm.RBM`). Exact quantities of small RBMs are in
-:mod:`dbn_course.exact`, and the log-likelihood of large ones by annealing in
-:mod:`dbn_course.annealing`.
+:mod:`dbn_course.sampling.exact`, and the log-likelihood of large ones by annealing in
+:mod:`dbn_course.sampling.annealing`.
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ import dataclasses
 import numpy as np
 import tensorflow as tf
 
-from .deprecation import moved_attributes
-from .inputs import binary_batch
+from dbn_course.data.inputs import binary_batch
 
 
 def binary_cross_entropy_from_logits(v, logits):
@@ -123,12 +122,3 @@ def conditional_sample_accuracy(dbn, classify, per_class: int = 100, gibbs_steps
     return SampleReading(accuracy_pct=100.0 * float(np.mean(predicted == wanted)), per_class_pct=per_class_pct,
                          mean_ink=float(np.mean(images)), labels=wanted, predicted=predicted,
                          images=np.asarray(images))
-
-
-__getattr__ = moved_attributes(__name__, {
-    **{name: f"dbn_course.exact:{name}" for name in ("MAX_ENUMERATED_UNITS", "all_binary_states",
-                                                    "free_energy_exact", "log_partition_exact",
-                                                    "log_likelihood_exact")},
-    **{name: f"dbn_course.annealing:{name}" for name in ("AISResult", "ReverseAISResult", "base_rate_biases",
-                                                        "annealing_schedule", "ais_log_partition",
-                                                        "ais_log_likelihood", "reverse_ais_log_likelihood")}})

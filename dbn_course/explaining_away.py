@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import math
 
-from .validation import check_float
+from dbn_course.checks import check_float
 
 
 def _sigmoid(x: float) -> float:

@@ -38,7 +38,7 @@ import dataclasses
 import numpy as np
 import tensorflow as tf
 
-from .validation import check_int
+from dbn_course.checks import check_int
 
 RULES = ("async", "sync")
 STORAGE_RULES = ("hebbian", "projection")

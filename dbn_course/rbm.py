@@ -27,6 +27,13 @@ L = <F(v)>_data - <F(v_k)>_samples with the samples held fixed, which is how the
 computes it with ``tf.GradientTape``; :meth:`RBM.free_energy_gradients` and
 :meth:`RBM.cd_statistics` give that gradient both ways.
 
+The module reads top to bottom: the training settings (:class:`CDSettings`), the
+gradient from sufficient statistics (:func:`cd_gradients`), one CD-k / PCD-k step on a
+minibatch (:func:`cd_step`), and the layer. What is composed around the step -- the epoch
+loop, blocks of minibatches compiled with XLA, momentum and weight decay, fast weights and
+parallel tempering -- lives in :mod:`dbn_course.training.cd`; ``RBM.cd_update`` and
+``train_rbm`` hand the work to it.
+
 References:
     G. E. Hinton, "Training products of experts by minimizing contrastive divergence",
     Neural Computation 14(8), 2002.
@@ -38,17 +45,133 @@ References:
 
 from __future__ import annotations
 
+import importlib
+from dataclasses import dataclass
+
 import keras
+import numpy as np
 import tensorflow as tf
 
-from . import evaluation, gibbs, saving
-from .contrastive_divergence import CDSettings, CDTrainer, cd_gradients, linear_decay, train_rbm
-from .deprecation import renamed
-from .guard import FiniteGuard, TrainingDivergedError
-from .inputs import cast_visible, visible_batch
-from .validation import check_int, check_unit_interval, is_symbolic
+from dbn_course import evaluation
+from dbn_course.checks import (
+    FiniteGuard,
+    TrainingDivergedError,
+    check_float,
+    check_int,
+    check_unit_interval,
+    is_symbolic,
+)
+from dbn_course.data.inputs import cast_visible, visible_batch
+from dbn_course.sampling import gibbs
+from dbn_course.sampling.tempering import tempering_betas
 
-__all__ = ["CDSettings", "RBM", "TrainingDivergedError", "linear_decay", "load_rbm", "save_rbm", "train_rbm"]
+__all__ = ["CDSettings", "RBM", "TrainingDivergedError", "cd_gradients", "cd_step", "linear_decay", "train_rbm"]
+
+
+@dataclass(frozen=True)
+class CDSettings:
+    """How CD-k / PCD-k trains an RBM: what Keras would call its optimizer, checked once, here.
+
+    The RBM's constructor takes the first five as the layer's defaults
+    (:meth:`RBM.cd_settings`); :func:`~dbn_course.training.cd.train_rbm` takes any of
+    them as keywords for one run and leaves the layer's own as they are. The last two
+    refine PCD for a run: ``fast_learning_rate`` > 0 turns on fast weights (FPCD) learning
+    at that constant rate; ``temperatures`` > 1 runs parallel tempering over that many
+    inverse temperatures, or over the ones given (:func:`~dbn_course.sampling.tempering.tempering_betas`),
+    each with as many chains as the minibatch. Both need ``persistent=True``, and they do
+    not combine.
+    """
+
+    learning_rate: float = 0.1
+    cd_steps: int = 1
+    persistent: bool = False
+    momentum: float = 0.0
+    weight_decay: float = 0.0
+    fast_learning_rate: float = 0.0
+    temperatures: int | tuple = 1
+
+    # The settings an RBM's constructor takes as the layer's defaults.
+    LAYER = ("learning_rate", "cd_steps", "persistent", "momentum", "weight_decay")
+
+    def __post_init__(self):
+        # Checked, and held as plain Python numbers, whoever builds them.
+        object.__setattr__(self, "learning_rate", check_float("learning_rate", self.learning_rate, 0.0, low_open=True))
+        object.__setattr__(self, "cd_steps", check_int("cd_steps", self.cd_steps))
+        if not isinstance(self.persistent, bool):
+            raise ValueError(f"persistent must be True or False, got {self.persistent!r}")
+        object.__setattr__(self, "momentum", check_float("momentum", self.momentum, 0.0, 1.0, high_open=True))
+        object.__setattr__(self, "weight_decay", check_float("weight_decay", self.weight_decay, 0.0))
+        object.__setattr__(self, "fast_learning_rate",
+                           check_float("fast_learning_rate", self.fast_learning_rate, 0.0))
+        betas = tempering_betas(self.temperatures)  # checks them
+        if not isinstance(self.temperatures, (int, np.integer)):
+            object.__setattr__(self, "temperatures", tuple(float(beta) for beta in self.temperatures))
+        refinements = [name for name, on in (("fast_learning_rate", self.fast_learning_rate > 0),
+                                             ("temperatures", len(betas) > 1)) if on]
+        if refinements and not self.persistent:
+            raise ValueError(f"{refinements[0]} refines persistent CD: pass persistent=True with it")
+        if len(refinements) > 1:
+            raise ValueError("fast weights and parallel tempering are two alternatives: choose one, "
+                             "fast_learning_rate > 0 or temperatures > 1")
+
+    @classmethod
+    def names(cls) -> list[str]:
+        """Every setting's name."""
+        return list(cls.__dataclass_fields__)
+
+    @property
+    def compiled(self) -> tuple:
+        """The settings compiled into the update: all but the learning rate, which changes between epochs."""
+        return (self.cd_steps, self.persistent, self.momentum, self.weight_decay, self.fast_learning_rate,
+                self.temperatures)
+
+
+def cd_gradients(v_data, h_data, v_model, h_model):
+    """The CD gradient of L = <F(v)>_data - <F(v)>_model from sufficient statistics, as [dW, db, dc].
+
+    dL/dW = <v h^T>_model - <v h^T>_data, dL/db = <v>_model - <v>_data and
+    dL/dc = <h>_model - <h>_data, with h the hidden probabilities p(h = 1 | v) of each v.
+    """
+    n_data = tf.cast(tf.shape(v_data)[0], tf.float32)
+    n_model = tf.cast(tf.shape(v_model)[0], tf.float32)
+    grad_W = (tf.matmul(v_model, h_model, transpose_a=True) / n_model
+              - tf.matmul(v_data, h_data, transpose_a=True) / n_data)
+    grad_b = tf.reduce_mean(v_model, axis=0) - tf.reduce_mean(v_data, axis=0)
+    grad_c = tf.reduce_mean(h_model, axis=0) - tf.reduce_mean(h_data, axis=0)
+    return [grad_W, grad_b, grad_c]
+
+
+def cd_step(weights, v_data, noise_h, noise_v, cd_steps: int, chains=None, *, number_label_units: int = 0,
+            chain_weights=None):
+    """One CD-k (or PCD-k) step on a minibatch: the gradient [dW, db, dc] and the chains' new hidden states.
+
+    Args:
+        weights: [W, b, c].
+        v_data: the minibatch, (B, n_v).
+        noise_h, noise_v: uniform noise for the k sweeps, (k, B, n_h) and (k, B, n_v).
+        cd_steps: k, the Gibbs sweeps.
+        chains: PCD's persistent hidden states (``None`` for CD, which starts at the data).
+        number_label_units: softmax units at the end of the visible layer (a DBN's top).
+        chain_weights: weights the chains sample from, if not ``weights`` (fast-weights PCD).
+
+    Descending the gradient raises the free energy of the samples and lowers the data's.
+    """
+    W, b, c = weights
+    W_chain, b_chain, c_chain = weights if chain_weights is None else chain_weights
+    h_data = gibbs.hidden_probabilities(v_data, W, c)  # positive phase: p(h = 1 | data)
+    # Negative phase: CD starts at h ~ p(h | data); PCD continues its chains.
+    h = gibbs.bernoulli(noise_h[0], h_data) if chains is None else chains
+    for j in range(cd_steps):
+        p_v = gibbs.visible_probabilities(h, W_chain, b_chain, number_label_units)
+        v_model = gibbs.sample_visible(noise_v[j], p_v, number_label_units)
+        h_model = gibbs.hidden_probabilities(v_model, W_chain, c_chain)
+        if chains is not None:
+            h = gibbs.bernoulli(noise_h[j], h_model)
+        elif j + 1 < cd_steps:
+            h = gibbs.bernoulli(noise_h[j + 1], h_model)
+    if chain_weights is not None:  # the gradient reads the samples under the model's own weights
+        h_model = gibbs.hidden_probabilities(v_model, W, c)
+    return cd_gradients(v_data, h_data, v_model, h_model), h
 
 
 @keras.saving.register_keras_serializable(package="dbn_course")
@@ -90,10 +213,6 @@ class RBM(keras.layers.Layer):
         history: the record of the last :func:`train_rbm` run (``None`` before one).
     """
 
-    # The training settings the constructor takes as the layer's defaults; the rest of
-    # CDSettings (FPCD's and parallel tempering's) are given to train_rbm for a run.
-    LAYER_SETTINGS = ("learning_rate", "cd_steps", "persistent", "momentum", "weight_decay")
-
     def __init__(self, number_hidden_units, number_visible_units=None, learning_rate=0.1, cd_steps=1,
                  persistent=False, momentum=0.0, weight_decay=0.0, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -102,11 +221,11 @@ class RBM(keras.layers.Layer):
             None if number_visible_units is None else check_int("number_visible_units", number_visible_units)
         )
         defaults = CDSettings(learning_rate, cd_steps, persistent, momentum, weight_decay)  # checks them
-        for name in self.LAYER_SETTINGS:
+        for name in CDSettings.LAYER:
             setattr(self, name, getattr(defaults, name))
         self.seed = None if seed is None else check_int("seed", seed, minimum=0)
         self._sampler = None
-        self._trainer = None
+        self._trainer = None  # the training code's compiled update and its state (dbn_course.training.cd)
         self.history = None  # set by train_rbm
         if self.number_visible_units is not None:
             self.build((None, self.number_visible_units))
@@ -184,7 +303,7 @@ class RBM(keras.layers.Layer):
     # ------------------------------------------------------------------ checks
 
     def visible_batch(self, v, name: str = "v", *, min_rows: int = 0):
-        """``v`` through the data boundary (:mod:`dbn_course.inputs`): float32 (batch, n_v) in [0, 1].
+        """``v`` through the data boundary (:mod:`dbn_course.data.inputs`): float32 (batch, n_v) in [0, 1].
 
         Builds the layer from the data's width if it has no weights yet.
         """
@@ -251,7 +370,7 @@ class RBM(keras.layers.Layer):
         return self.sample_h(self.sample_v(h))
 
     def gibbs_chain(self, v, steps: int, record_every: int | None = None, record: str = "probabilities"):
-        """Run ``steps`` block-Gibbs sweeps v -> h -> v from ``v`` (:func:`dbn_course.gibbs.sample`).
+        """Run ``steps`` block-Gibbs sweeps v -> h -> v from ``v`` (:func:`dbn_course.sampling.gibbs.sample`).
 
         Returns:
             The final visible sample; or, with ``record_every``, the visible probabilities
@@ -329,72 +448,57 @@ class RBM(keras.layers.Layer):
         return cd_gradients(v_data, gibbs.hidden_probabilities(v_data, self.W, self.c), v_model,
                             gibbs.hidden_probabilities(v_model, self.W, self.c))
 
+    # ------------------------------------------------------------------ training
 
     def cd_update(self, v):
-        """One CD-k (or PCD-k) update on a minibatch; returns its reconstruction cost.
+        """One CD-k (or PCD-k) update on a minibatch, with the layer's settings; returns its reconstruction cost.
 
-        ``v`` is anything :mod:`dbn_course.inputs` reads: floats in [0, 1], uint8 pixels,
+        ``v`` is anything :mod:`dbn_course.data.inputs` reads: floats in [0, 1], uint8 pixels,
         a batch of images, or a dataset's ``(image, label)`` batch (the label is dropped).
+        The training code applies :func:`cd_step` (compiled, with momentum and weight decay:
+        :func:`dbn_course.training.cd.cd_update`).
 
         Raises:
             ValueError: the minibatch is empty or not visible data.
             TrainingDivergedError: the update made a weight NaN or infinite; the weights
                 from before it are put back.
         """
-        v = self.visible_batch(v, min_rows=1)
-        guard = self.finite_guard()
-        self.trainer.step(v, self.learning_rate)
-        cost = float(self.reconstruction_cost(v))
-        self._check_update(guard, "in this update", {"reconstruction cost": cost})
-        return cost
+        return _training().cd_update(self, v)
 
-    def finite_guard(self, learning_rate: float | None = None) -> FiniteGuard:
-        """A :class:`~dbn_course.guard.FiniteGuard` over W, b and c, holding their current values."""
-        rate = self.learning_rate if learning_rate is None else learning_rate
-        return FiniteGuard([self.W, self.b, self.c], "the RBM", f"Lower the learning rate (now {rate:g}).")
-
-    def _check_update(self, guard: FiniteGuard, when: str, monitored: dict | None = None) -> None:
-        """Run ``guard``'s check; on divergence also drop the momentum and the persistent chains."""
-        try:
-            guard.check(when, monitored)
-        except TrainingDivergedError:
-            self.reset_trainer()
-            raise
+    def fit(self, data, num_epochs: int = 10, batch_size: int = 100, **kwargs) -> dict:
+        """Train on ``data`` (see :func:`train_rbm` for the arguments); return the history, as Keras' ``fit`` does."""
+        return _training().train_rbm(self, data, num_epochs=num_epochs, batch_size=batch_size, **kwargs).history
 
     def cd_settings(self, **overrides) -> CDSettings:
         """The training settings: the constructor's, with any of ``overrides`` that is not None in their place."""
         given = {name: value for name, value in overrides.items() if value is not None}
-        unknown = set(given) - set(CDSettings.__dataclass_fields__)
+        unknown = set(given) - set(CDSettings.names())
         if unknown:
             raise TypeError(f"unknown training settings {sorted(unknown)}; the settings are "
-                            f"{sorted(CDSettings.__dataclass_fields__)}")
-        defaults = {name: getattr(self, name) for name in self.LAYER_SETTINGS}
-        return CDSettings(**{**defaults, **given})
+                            f"{sorted(CDSettings.names())}")
+        return CDSettings(**{**{name: getattr(self, name) for name in CDSettings.LAYER}, **given})
 
-    @property
-    def trainer(self) -> CDTrainer:
-        """The compiled update for the constructor's settings, and its state (momentum buffers, persistent chains)."""
-        return self.trainer_for(self.cd_settings())
-
-    def trainer_for(self, settings: CDSettings) -> CDTrainer:
-        """The compiled update for ``settings``: the last one made, while its settings stay the same.
-
-        The learning rate is an argument of each compiled call, not part of the compiled
-        update, so a schedule changes it without resetting PCD's chains or the momentum.
-        """
-        if self._trainer is None or self._trainer.config != settings.compiled:
-            self._trainer = CDTrainer(self, settings)
-        return self._trainer
+    def finite_guard(self, learning_rate: float | None = None) -> FiniteGuard:
+        """A :class:`~dbn_course.checks.FiniteGuard` over W, b and c, holding their current values."""
+        rate = self.learning_rate if learning_rate is None else learning_rate
+        return FiniteGuard([self.W, self.b, self.c], "the RBM", f"Lower the learning rate (now {rate:g}).")
 
     def reset_trainer(self) -> None:
         """Drop the compiled update and its state (momentum, persistent chains): the next run starts afresh."""
         self._trainer = None
 
-    def fit(self, data, num_epochs: int = 10, batch_size: int = 100, **kwargs) -> dict:
-        """Train on ``data`` (see :func:`train_rbm` for the arguments); return the history, as Keras' ``fit`` does."""
-        return train_rbm(self, data, num_epochs=num_epochs, batch_size=batch_size, **kwargs).history
+
+def _training():
+    """The training code, :mod:`dbn_course.training.cd`: where ``cd_update``, ``fit`` and ``train_rbm`` go.
+
+    Training is composed around this module and imports it; the hand-off runs the other way
+    only when a learner calls one of these, so importing the RBM never loads the training loop.
+    """
+    return importlib.import_module("dbn_course.training.cd")
 
 
-save_rbm = renamed("rbm.save_rbm", "saving.save_model", saving.save_model)
-load_rbm = renamed("rbm.load_rbm", "saving.load_model(path, expect=RBM)",
-                   lambda path: saving.load_model(path, expect=RBM))
+def __getattr__(name: str):
+    # The book imports its training function from here: ``from dbn_course.rbm import RBM, train_rbm``.
+    if name in ("train_rbm", "linear_decay"):
+        return getattr(_training(), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

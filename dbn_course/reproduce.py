@@ -4,13 +4,13 @@
     python -m dbn_course.reproduce --out FOLDER --quick    # the shrunken recipe on a few images (a smoke test)
     python -m dbn_course.reproduce --out FOLDER --parts generative   # only the DBN and its refined top level
 
-The recipe (:data:`~dbn_course.recipe.SHIPPED`) follows Hinton, Osindero and Teh (2006)
+The recipe (:data:`~dbn_course.training.recipe.SHIPPED`) follows Hinton, Osindero and Teh (2006)
 in its architecture (784-500-500-2000 with 10 label units at the top) and in the shape of
 its up-down schedule (3, then 6, then 10 top-level Gibbs steps), but fits a 2-core CPU:
 ten CD-1 epochs per layer instead of thirty, and up-down fine-tuning for a fixed number of
 minutes instead of days. The backprop classifier is fine-tuned from the pretrained DBN
 with SGD, momentum and dropout (Srivastava et al., 2014). The stages are
-:mod:`dbn_course.stages`'; the benchmarks run the same stages and only measure.
+:mod:`dbn_course.training.stages`'; the benchmarks run the same stages and only measure.
 
 Writes ``mnist_dbn.npz`` (the DBN after up-down), ``mnist_dbn_top_level_pcd.npz`` (its
 top level after persistent CD), ``mnist_classifier.npz`` and ``metadata.json`` (the
@@ -27,9 +27,18 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from . import classifier, data, evaluation, recipe, stages
-from .pretrained import CLASSIFIER_FILE, DBN_FILE, FOLDER, METADATA_FILE, TOP_LEVEL_FILE, load_classifier, load_dbn
-from .saving import save_float16, save_top_level
+from dbn_course import classifier, data, evaluation
+from dbn_course.pretrained import (
+    CLASSIFIER_FILE,
+    DBN_FILE,
+    FOLDER,
+    METADATA_FILE,
+    TOP_LEVEL_FILE,
+    load_classifier,
+    load_dbn,
+)
+from dbn_course.saving import save_float16, save_top_level
+from dbn_course.training import recipe, stages
 
 PARTS = ("classifier", "generative")
 
@@ -114,7 +123,7 @@ def _update_metadata(folder: Path, plan: recipe.Recipe, figures: dict) -> dict:
 
 
 def reproduce(folder: Path, parts=PARTS, quick: bool = False, progress: bool = True) -> dict:
-    """Train by the recipe (:func:`~dbn_course.recipe.quick` with ``quick``) and write ``parts`` to ``folder``."""
+    """Train by the recipe (:func:`~dbn_course.training.recipe.quick` with ``quick``); write ``parts`` to ``folder``."""
     unknown = set(parts) - set(PARTS)
     if unknown:
         raise ValueError(f"unknown parts {sorted(unknown)}; choose from {PARTS}")

@@ -2,7 +2,7 @@
 
 * :func:`save_model` / :func:`load_model` -- an RBM, a DBN or a classifier, whole, in
   Keras' ``.keras`` format (configuration and every weight). The model cache
-  (:mod:`dbn_course.cache`) and learners' own saves use them.
+  (:mod:`dbn_course.training.stages`) and learners' own saves use them.
 * :func:`save_float16` / :func:`load_float16` -- a model's configuration and its weights
   rounded to float16 in a compressed ``.npz``: half the size, for the models shipped with
   the course (:mod:`dbn_course.pretrained` loads them; :mod:`dbn_course.reproduce` writes them).
@@ -27,7 +27,7 @@ def save_model(model, path) -> None:
     The file is written beside its final name and moved there when complete, so an
     interrupted save never leaves a damaged model behind.
     """
-    from .rbm import RBM
+    from dbn_course.rbm import RBM
 
     if isinstance(model, RBM):
         if not model.built:
@@ -48,7 +48,7 @@ def load_model(path, expect: type | None = None):
     ``expect``: the class the file must hold (e.g. :class:`~dbn_course.dbn.DBN`); any
     other model raises ``ValueError``.
     """
-    from .rbm import RBM
+    from dbn_course.rbm import RBM
 
     model = keras.saving.load_model(path)
     if isinstance(model, keras.Sequential) and len(model.layers) == 1 and isinstance(model.layers[0], RBM):

@@ -31,9 +31,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from . import evaluation, gibbs
-from .rbm import RBM
-from .validation import check_int, check_unit_interval
+from dbn_course import evaluation
+from dbn_course.checks import check_int, check_unit_interval
+from dbn_course.rbm import RBM
+from dbn_course.sampling import gibbs
 
 
 @keras.saving.register_keras_serializable(package="dbn_course")

@@ -18,8 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..deprecation import moved_attributes
-from ..saving import load_float16, load_top_level
+from dbn_course.saving import load_float16, load_top_level
 
 FOLDER = Path(__file__).resolve().parent
 DBN_FILE = FOLDER / "mnist_dbn.npz"
@@ -64,11 +63,7 @@ def _shared_classifier():
 
 def classify(images) -> np.ndarray:
     """Labels the shipped classifier gives ``images`` ((n, 784) in [0, 1], or uint8 pixels)."""
-    from ..classifier import predict_labels
-    from ..inputs import unit_array
+    from dbn_course.classifier import predict_labels
+    from dbn_course.data.inputs import unit_array
 
     return predict_labels(_shared_classifier(), unit_array(images, 784, "images"))
-
-
-__getattr__ = moved_attributes(__name__, {name: f"dbn_course.saving:{name}"
-                                          for name in ("save_float16", "save_top_level")})
