@@ -21,7 +21,8 @@ import time
 import common
 
 import dbn_course  # noqa: F401  (starts TensorFlow quietly)
-from dbn_course import data, mnist_sources
+from dbn_course import data
+from dbn_course.data import mnist as mnist_sources
 
 
 def time_parse(directory) -> tuple[float, int]:

@@ -3,8 +3,8 @@
     python benchmarks/dbn_backprop.py           # the shipped classifier's recipe
     python benchmarks/dbn_backprop.py --quick   # small layers and a few images, for CI
 
-Runs the stages (``dbn_course.stages``) of the shipped models' recipe
-(``dbn_course.recipe.SHIPPED``; ``python -m dbn_course.reproduce`` writes the models): greedy pretraining of the
+Runs the stages (``dbn_course.training.stages``) of the shipped models' recipe
+(``dbn_course.training.recipe.SHIPPED``; ``python -m dbn_course.reproduce`` writes the models): greedy pretraining of the
 784-500-500-2000 DBN with 10 label units (``dbn_pretrain_s``), then the same
 784-500-500-2000-10 sigmoid network with dropout (0.2 on the pixels, 0.5 on the hidden
 layers) trained for the recipe's epochs three ways, only the starting weights and the
@@ -29,7 +29,8 @@ import dataclasses
 import common
 
 import dbn_course  # noqa: F401  (starts TensorFlow quietly)
-from dbn_course import classifier, data, recipe, stages
+from dbn_course import classifier, data
+from dbn_course.training import recipe, stages
 from dbn_course.reproduce import mnist_arrays
 
 ADAM = {"optimizer": "adam", "learning_rate": 1e-3}  # the modern baseline, with the recipe's decay

@@ -3,8 +3,8 @@
     python benchmarks/dbn_mnist.py           # the shipped models' recipe
     python benchmarks/dbn_mnist.py --quick   # small layers and a few images, for CI
 
-Runs the stages (``dbn_course.stages``) of the shipped models' recipe
-(``dbn_course.recipe.SHIPPED``: 784-500-500-2000 with 10 label units) and measures, in one
+Runs the stages (``dbn_course.training.stages``) of the shipped models' recipe
+(``dbn_course.training.recipe.SHIPPED``: 784-500-500-2000 with 10 label units) and measures, in one
 run on one machine (``python -m dbn_course.reproduce`` writes the models themselves):
 
 * ``dbn_pretrain_s``: greedy pretraining, ten CD-1 epochs per layer;
@@ -32,7 +32,8 @@ import time
 import common
 
 import dbn_course  # noqa: F401  (starts TensorFlow quietly)
-from dbn_course import data, evaluation, pretrained, recipe, stages
+from dbn_course import data, evaluation, pretrained
+from dbn_course.training import recipe, stages
 from dbn_course.reproduce import mnist_arrays
 
 

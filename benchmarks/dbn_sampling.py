@@ -5,7 +5,7 @@
 
 Starts from the shipped DBN as up-down fine-tuning left it
 (``dbn_course.pretrained.load_dbn("up_down")``), runs the recipe's top-level PCD
-(``dbn_course.recipe.SHIPPED.top_level_pcd``, by ``dbn_course.stages.refined_dbn``) on the
+(``dbn_course.training.recipe.SHIPPED.top_level_pcd``, by ``dbn_course.training.stages.refined_dbn``) on the
 full training set, and measures on one machine:
 
 * ``dbn_top_level_pcd_s``: the refinement's time;
@@ -28,7 +28,8 @@ import common
 import numpy as np
 
 import dbn_course  # noqa: F401  (starts TensorFlow quietly)
-from dbn_course import data, evaluation, pretrained, recipe, stages
+from dbn_course import data, evaluation, pretrained
+from dbn_course.training import recipe, stages
 from dbn_course.reproduce import mnist_arrays
 
 

@@ -29,7 +29,8 @@ import time
 import common
 
 import dbn_course  # noqa: F401  (starts TensorFlow quietly)
-from dbn_course import data, plotting, widgets
+from dbn_course import data
+from dbn_course.course import plotting, widgets
 
 REPEATS = 3  # one with --quick
 

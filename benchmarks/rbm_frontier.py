@@ -8,10 +8,10 @@
 Each method writes its own ``results/rbm_frontier_<method>.json``, so no one sitting has to
 hold them all. Data as in ``rbm_loglik.py``: the 60,000 training images binarised once with
 seed 1, the 10,000 test images with seed 0. Every RBM has 500 hidden units, minibatches of
-100, the course recipe's momentum and weight decay (``dbn_course.recipe``), and a learning
+100, the course recipe's momentum and weight decay (``dbn_course.training.recipe``), and a learning
 rate falling linearly from ``LEARNING_RATE`` to 0 over its epochs; the methods are the
 literature's ways of keeping the negative phase's chains close to the model
-(:mod:`dbn_course.contrastive_divergence`):
+(:mod:`dbn_course.training.cd`):
 
 * ``pcd``: persistent CD-1 (Tieleman 2008), for many more epochs than ``rbm_loglik.py``'s 60;
 * ``fpcd``: PCD-1 with fast weights (Tieleman & Hinton 2009), fast rate ``LEARNING_RATE``,
@@ -24,13 +24,13 @@ literature's ways of keeping the negative phase's chains close to the model
 training on one core, so the two can run side by side (``rbm_<method>_train_s`` records
 the time, and ``machine`` the cores). Then, for each model:
 
-* log Z by :func:`dbn_course.annealing.settled_log_partition`: AIS with more runs until its
+* log Z by :func:`dbn_course.sampling.annealing.settled_log_partition`: AIS with more runs until its
   standard error is at most 0.1 nat, then twice the temperatures, and again, until the
   slower schedule moves log Z by less than two standard errors, or the method's
   ``ais_max_betas`` is reached (then ``..._ais_settled`` is false) -- the ladder of
   estimates is recorded (``..._ais_ladder``) -- and the test log-likelihood of all 10,000
   images under it;
-* RAISE (:func:`dbn_course.annealing.reverse_ais_log_likelihood`) on the first
+* RAISE (:func:`dbn_course.sampling.annealing.reverse_ais_log_likelihood`) on the first
   ``RAISE_EXAMPLES`` test images, ``RAISE_RUNS`` reverse chains each, over the settled
   schedule's temperatures (at most the method's ``raise_max_betas``), beside AIS's figure on
   the same images. AIS tends to overstate the log-likelihood and RAISE to understate it.
@@ -44,8 +44,11 @@ import common
 import numpy as np
 
 import dbn_course  # noqa: F401  (starts TensorFlow quietly)
-from dbn_course import annealing, data, recipe, results
-from dbn_course.contrastive_divergence import tempering_betas
+from dbn_course.sampling import annealing
+from dbn_course import data
+from dbn_course.training import recipe
+from dbn_course.course import results
+from dbn_course.training.cd import tempering_betas
 from dbn_course.rbm import RBM, linear_decay, train_rbm
 
 HIDDEN = 500

@@ -7,7 +7,7 @@ Data: every grey value is read as the probability of a black pixel and sampled o
 the training images with seed 1, the test images with seed 0
 (:func:`dbn_course.data.binarize_images`) -- as Salakhutdinov and Murray (2008)
 binarised MNIST stochastically. Each RBM (500 hidden units, batch 100, the course recipe's
-momentum 0.5 and weight decay 2e-4: ``dbn_course.recipe``) trains on the 60,000 binary
+momentum 0.5 and weight decay 2e-4: ``dbn_course.training.recipe``) trains on the 60,000 binary
 training images:
 
 * ``cd1``: CD-1, learning rate 0.05, 20 epochs;
@@ -15,7 +15,7 @@ training images:
 * ``pcd``: PCD-1, the learning rate falling linearly from 0.05 to 0 over 60 epochs.
 
 For each: ``rbm_<name>_train_s``; ``rbm_<name>_ais_log_z``, estimated by annealed
-importance sampling (:func:`dbn_course.annealing.ais_log_partition`: a base-rate model
+importance sampling (:func:`dbn_course.sampling.annealing.ais_log_partition`: a base-rate model
 fitted to the training images, 100 runs, 14,500 inverse temperatures), with its interval
 of three standard errors; ``rbm_<name>_ais_test_loglik_nats``, the mean log p(v) of the
 10,000 binary test images under that estimate; the spread of log Z over
@@ -33,7 +33,10 @@ import common
 import numpy as np
 
 import dbn_course  # noqa: F401  (starts TensorFlow quietly)
-from dbn_course import annealing, data, recipe, results
+from dbn_course.sampling import annealing
+from dbn_course import data
+from dbn_course.training import recipe
+from dbn_course.course import results
 from dbn_course.rbm import RBM, linear_decay, train_rbm
 
 AIS_REPEATS = 3

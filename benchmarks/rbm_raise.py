@@ -11,7 +11,7 @@ and measures its log-likelihood on the first ``EXAMPLES`` binary test images two
   inverse temperatures), as in ``rbm_loglik.py``. AIS underestimates log Z on average, so
   this figure tends to be too high;
 * ``rbm_pcd_raise_subset_loglik_nats``: reverse AIS
-  (:func:`dbn_course.annealing.reverse_ais_log_likelihood`, Burda, Grosse & Salakhutdinov
+  (:func:`dbn_course.sampling.annealing.reverse_ais_log_likelihood`, Burda, Grosse & Salakhutdinov
   2015), ``RUNS`` reverse chains per image over the same 14,500 temperatures: a
   stochastic lower bound on the log-likelihood of the annealing model, which tends to
   the RBM as the schedule gets finer. Also with the first run of each image alone
@@ -31,7 +31,8 @@ import numpy as np
 from rbm_loglik import models, train
 
 import dbn_course  # noqa: F401  (starts TensorFlow quietly)
-from dbn_course import annealing, data
+from dbn_course.sampling import annealing
+from dbn_course import data
 
 EXAMPLES = 1000
 RUNS = 5

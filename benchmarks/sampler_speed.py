@@ -3,8 +3,8 @@
     python benchmarks/sampler_speed.py            # 784-500 RBM, 16 chains x 1,000 sweeps
     python benchmarks/sampler_speed.py --quick    # 784-100, 16 chains x 100 sweeps, for CI
 
-Every chain of the course runs in :func:`dbn_course.gibbs.sample` or
-:func:`dbn_course.gibbs.anneal`. In one run on one machine, best of three after a first
+Every chain of the course runs in :func:`dbn_course.sampling.gibbs.sample` or
+:func:`dbn_course.sampling.gibbs.anneal`. In one run on one machine, best of three after a first
 call that compiles, on an RBM with random weights (speed does not depend on them):
 
 * ``fantasy_s``: ``RBM.fantasy_digits`` -- 16 chains of 1,000 sweeps, 784 visible and
@@ -24,7 +24,7 @@ import common
 import numpy as np
 
 import dbn_course  # noqa: F401  (starts TensorFlow quietly)
-from dbn_course import annealing
+from dbn_course.sampling import annealing
 from dbn_course.rbm import RBM
 from dbn_course.top_level import LabelledRBM
 

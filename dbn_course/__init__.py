@@ -23,6 +23,7 @@ The package, by idea (each folder's docstring says what it holds and what it may
 """
 
 import importlib
+import sys
 
 from dbn_course.runtime import start_tensorflow as _start_tensorflow
 
@@ -31,7 +32,7 @@ _start_tensorflow()
 from dbn_course import deprecation as _deprecation  # noqa: E402
 from dbn_course.config import by_mode, quick_mode  # noqa: E402,F401
 
-__version__ = "0.4.0.dev0"
+__version__ = "0.4.0"
 
 _SUBMODULES = {
     "boltzmann", "checks", "classifier", "config", "course", "data", "dbn", "evaluation", "explaining_away",
@@ -39,6 +40,9 @@ _SUBMODULES = {
 }
 
 _deprecation.alias_moved_modules(__name__)
+
+if "ipykernel" in sys.modules:  # in a notebook, training draws the course layer's progress bar, which a saved
+    from dbn_course.course import outputs as _outputs  # noqa: E402,F401  notebook keeps as text
 
 __all__ = sorted(_SUBMODULES | {"by_mode", "flatten_image", "quick_mode"})
 

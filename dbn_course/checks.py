@@ -97,9 +97,9 @@ def check_rbm_params(rbm_params) -> list[dict]:
 #
 # A learning rate that is too large makes weights overflow to infinity and then NaN;
 # from there every later update and every figure is NaN too, silently. Every training
-# path of the package (an RBM's ``cd_update`` and :func:`~dbn_course.rbm.train_rbm`, a
+# path of the package (an RBM's ``cd_update`` and :func:`~dbn_course.training.cd.train_rbm`, a
 # DBN's pretraining, wake / top / sleep updates and ``up_down``, and
-# :func:`~dbn_course.classifier.fine_tune`) keeps a :class:`FiniteGuard` over the weights
+# :func:`~dbn_course.training.backprop.fine_tune`) keeps a :class:`FiniteGuard` over the weights
 # it changes: after each update (or each epoch) it checks them, and if one is no longer
 # finite it puts back the last finite values and raises :class:`TrainingDivergedError`
 # saying what to change. Numbers computed from the weights (a reconstruction cost, a

@@ -35,12 +35,23 @@ import numpy as np
 import tensorflow as tf
 
 from dbn_course import classifier
-from dbn_course.checks import FiniteGuard, check_float, check_int, check_rbm_params, is_symbolic
-from dbn_course.data.inputs import cast_visible, image_label_arrays, unit_array, visible_batch
+from dbn_course.checks import (
+    FiniteGuard,
+    check_float,
+    check_int,
+    check_rbm_params,
+    is_symbolic,
+)
+from dbn_course.data.inputs import (
+    cast_visible,
+    image_label_arrays,
+    unit_array,
+    visible_batch,
+)
+from dbn_course.deprecation import moved_attributes
 from dbn_course.rbm import RBM
 from dbn_course.sampling import gibbs
 from dbn_course.top_level import LabelledRBM
-from dbn_course.training.recipe import Pretraining
 
 NOT_A_KERAS_TRAINER = (
     "A DBN is not trained with Keras' compile and fit: it learns by dbn.train_dbn(data), which runs its two "
@@ -49,7 +60,7 @@ NOT_A_KERAS_TRAINER = (
     "turn it into the classifier it defines and train that: model = dbn.to_classifier(); "
     "model.compile(optimizer='sgd', loss='sparse_categorical_crossentropy', metrics=['accuracy']); "
     "model.fit(images / 255, labels) -- integer labels need the sparse loss, one-hot labels "
-    "CategoricalCrossentropy -- or dbn_course.classifier.fine_tune(model, images, labels)."
+    "CategoricalCrossentropy -- or dbn_course.training.backprop.fine_tune(model, images, labels)."
 )
 
 
@@ -96,6 +107,8 @@ class DBN(keras.Model):
 
     Attributes:
         history: the record of the last :meth:`train_dbn` run (``None`` before one).
+        up_down_trainers: the compiled up-down updates the training code keeps, by their
+            settings, so that alternating phases do not recompile.
     """
 
     def __init__(self, rbm_params, name: str = "deep_belief_network", num_epochs: int = 10,
@@ -127,7 +140,7 @@ class DBN(keras.Model):
                 layer = RBM(name=f"rbm_{index + 1}", **params)
             self.rbms.append(layer)
         self.generative_weights, self.generative_biases = [], []
-        self._up_down_trainers = {}
+        self.up_down_trainers = {}  # compiled up-down updates, by (k, phases): dbn_course.training.up_down
         self._up_pass_fn = None
         self.history = None  # set by train_dbn
         self.build((None, self.number_visible_units))
@@ -236,7 +249,8 @@ class DBN(keras.Model):
         """Images as float32 (batch, n_v) in [0, 1] through the data boundary (:mod:`dbn_course.data.inputs`)."""
         return unit_array(images, self.number_visible_units, name)
 
-    def _labels(self, labels, n: int):
+    def one_hot(self, labels, n: int):
+        """``n`` integer labels as one-hot rows for the top level's label units, a float32 array."""
         if not self.number_label_units:
             raise ValueError("this DBN has no label units: build it with number_label_units")
         return self.top.one_hot(labels, n).numpy()
@@ -420,7 +434,8 @@ class DBN(keras.Model):
             negative_visible, _, hidden = gibbs.sweep(x, noise.take(top.number_hidden_units),
                                                       noise.take(top.number_visible_units), top.W, top.b,
                                                       number_label_units=top.number_label_units)
-            positive_top = hidden if sweep == 0 else positive_top
+            if sweep == 0:
+                positive_top = hidden
         negative_top = noise.bernoulli(gibbs.hidden_probabilities(negative_visible, top.W, top.c))
         # Sleep pass: from the negative-phase features down with the generative weights.
         sleep = [negative_visible[:, :self.layer_sizes[-2]]]
@@ -503,30 +518,5 @@ def _training(module: str):
     return importlib.import_module(f"dbn_course.training.{module}")
 
 
-_RECIPE = Pretraining()
-
-
-def make_dbn(hidden_units, *, number_visible_units: int = _RECIPE.number_visible_units,
-             number_label_units: int = _RECIPE.number_label_units, learning_rate: float = _RECIPE.learning_rate,
-             cd_steps: int = _RECIPE.cd_steps, momentum: float = _RECIPE.momentum,
-             weight_decay: float = _RECIPE.weight_decay, persistent: bool = _RECIPE.persistent,
-             num_epochs: int = _RECIPE.num_epochs, batch_size: int = _RECIPE.batch_size, seed: int | None = 0) -> DBN:
-    """A DBN with the same RBM settings on every layer: ``make_dbn([500, 500, 2000])`` is the paper's.
-
-    The defaults are the course's recipe (:class:`~dbn_course.training.recipe.Pretraining`).
-
-    Args:
-        hidden_units: the hidden units of each RBM, bottom first; the last is the top level.
-        number_visible_units: pixels per image.
-        number_label_units: label units at the top (0 for none).
-        learning_rate, cd_steps, momentum, weight_decay, persistent: every RBM's.
-        num_epochs, batch_size, seed: as in :class:`DBN`.
-    """
-    hidden_units = list(hidden_units)
-    if not hidden_units:
-        raise ValueError("hidden_units is empty: a DBN needs at least one layer")
-    settings = dict(learning_rate=learning_rate, cd_steps=cd_steps, momentum=momentum, weight_decay=weight_decay,
-                    persistent=persistent)
-    params = [dict(number_visible_units=number_visible_units, number_hidden_units=hidden_units[0], **settings)]
-    params += [dict(number_hidden_units=n, **settings) for n in hidden_units[1:]]
-    return DBN(params, num_epochs=num_epochs, batch_size=batch_size, number_label_units=number_label_units, seed=seed)
+# 0.4.0: the DBN a recipe describes is built by the recipe's module.
+__getattr__ = moved_attributes(__name__, {"make_dbn": "dbn_course.training.recipe:make_dbn"})

@@ -80,6 +80,7 @@ class _MovedModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def __init__(self, package: str):
         self.package = package
+        self.specs = {}  # the new modules' own specs, which the import system replaces with the old name's
 
     def _target(self, fullname: str) -> str | None:
         prefix = self.package + "."
@@ -99,10 +100,13 @@ class _MovedModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def create_module(self, spec):
         new = self._target(spec.name)
         warn_renamed(spec.name, new, stacklevel=7)
-        return importlib.import_module(new)
+        module = importlib.import_module(new)
+        self.specs[new] = module.__spec__
+        return module
 
     def exec_module(self, module):
-        pass  # the new module is loaded already
+        # The new module is loaded already; the import system gave it the old name's spec: give back its own.
+        module.__spec__ = self.specs[module.__name__]
 
 
 def alias_moved_modules(package: str) -> None:

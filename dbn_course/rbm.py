@@ -65,7 +65,8 @@ from dbn_course.data.inputs import cast_visible, visible_batch
 from dbn_course.sampling import gibbs
 from dbn_course.sampling.tempering import tempering_betas
 
-__all__ = ["CDSettings", "RBM", "TrainingDivergedError", "cd_gradients", "cd_step", "linear_decay", "train_rbm"]
+__all__ = ["CDSettings", "RBM", "TrainingDivergedError", "cd_gradients", "cd_step", "linear_decay",  # noqa: F822
+           "train_rbm"]
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,9 @@ class RBM(keras.layers.Layer):
 
     Attributes:
         history: the record of the last :func:`train_rbm` run (``None`` before one).
+        trainer: the compiled update of the last run and its state -- momentum, persistent
+            chains -- kept by the training code for the next run with the same settings, as a
+            Keras model keeps its optimizer (``None`` before one; :meth:`reset_trainer`).
     """
 
     def __init__(self, number_hidden_units, number_visible_units=None, learning_rate=0.1, cd_steps=1,
@@ -225,7 +229,7 @@ class RBM(keras.layers.Layer):
             setattr(self, name, getattr(defaults, name))
         self.seed = None if seed is None else check_int("seed", seed, minimum=0)
         self._sampler = None
-        self._trainer = None  # the training code's compiled update and its state (dbn_course.training.cd)
+        self.trainer = None  # set by the training code (dbn_course.training.cd)
         self.history = None  # set by train_rbm
         if self.number_visible_units is not None:
             self.build((None, self.number_visible_units))
@@ -485,7 +489,7 @@ class RBM(keras.layers.Layer):
 
     def reset_trainer(self) -> None:
         """Drop the compiled update and its state (momentum, persistent chains): the next run starts afresh."""
-        self._trainer = None
+        self.trainer = None
 
 
 def _training():

@@ -35,7 +35,7 @@ ROOT = DOCS.parent
 CHAPTERS = DOCS / "notebooks"  # copies of ROOT / "notebooks", made by each build
 API = DOCS / "api"  # one page per module, written by each build
 PACKAGE = "dbn_course"
-RECORD = "application/vnd.dbn-course.record+json"  # dbn_course.notebook's record of a chapter's run
+RECORD = "application/vnd.dbn-course.record+json"  # dbn_course.course.notebook's record of a chapter's run
 
 
 class BinderLink(NamedTuple):
@@ -103,16 +103,35 @@ def copy_chapters(source: Path = ROOT / "notebooks", target: Path = CHAPTERS) ->
 
 
 def public_modules(package: str = PACKAGE) -> list[str]:
-    """Every module of the package a learner may import: not private, not a deprecation shim."""
+    """Every module of the package a learner may import: not private."""
     root = importlib.import_module(package)
     names = [package]
     for info in pkgutil.walk_packages(root.__path__, prefix=f"{package}."):
         if any(part.startswith("_") for part in info.name.split(".")):
             continue
-        if info.name == f"{package}.pretrained.reproduce":  # forwards to dbn_course.reproduce, with a warning
-            continue
         names.append(info.name)
     return sorted(names)
+
+
+FOLDERS = {
+    # The package's folders, in the order the README's layout table gives them; the models sit at its top.
+    "models": "The models, where the book imports them",
+    "data": "`data/`: MNIST and the data boundary",
+    "sampling": "`sampling/`: Gibbs sampling, tempering, annealing",
+    "training": "`training/`: the engine, and what is composed around each model's step",
+    "course": "`course/`: what the chapters use",
+    "pretrained": "`pretrained/`: the shipped models",
+    "package": "The package itself",
+}
+MODELS = {"hopfield", "boltzmann", "explaining_away", "rbm", "top_level", "dbn", "classifier", "evaluation", "saving"}
+
+
+def folder_of(name: str) -> str:
+    """The heading a module is listed under in the API reference: its folder, or the models."""
+    parts = name.split(".")
+    if len(parts) > 2 or (len(parts) == 2 and parts[1] in FOLDERS):
+        return parts[1]
+    return "models" if len(parts) == 2 and parts[1] in MODELS else "package"
 
 
 def module_summary(name: str) -> str:
@@ -133,25 +152,27 @@ def write_api_pages(target: Path = API) -> list[str]:
     modules = public_modules()
     for stale in set(p.name for p in target.glob("*.md")) - {f"{m}.md" for m in modules} - {"index.md"}:
         (target / stale).unlink()
-    rows = []
+    rows = {folder: [] for folder in FOLDERS}
     for name in modules:
-        title = name.removeprefix(f"{PACKAGE}.")  # short in the sidebar: "rbm", "exercises.hopfield"
+        title = name.removeprefix(f"{PACKAGE}.")  # short in the sidebar: "rbm", "course.exercises.hopfield"
         write_if_changed(target / f"{name}.md", (
             f"# {title}\n\n"
             f"```{{eval-rst}}\n.. automodule:: {name}\n   :members:\n   :show-inheritance:\n```\n"))
         summary = module_summary(name).replace("|", r"\|")
-        rows.append(f"| [`{name}`]({name}.md) | {summary} |")
+        rows[folder_of(name)].append(f"| [`{name}`]({name}.md) | {summary} |")
+    tables = []
+    for folder, heading in FOLDERS.items():
+        tables += [f"## {heading}", "", "| module | what it holds |", "|---|---|", *rows[folder], ""]
     write_if_changed(target / "index.md", "\n".join([
         "# API reference",
         "",
         f"Every public module of `{PACKAGE}`, the package the chapters import, documented from its",
         "docstrings. A notebook's code cell calls these; read a function here to see its maths",
-        "in the chapters' symbols, its arguments and what it raises on a wrong value.",
+        "in the chapters' symbols, its arguments and what it raises on a wrong value. The modules",
+        "are grouped by the package's folders (the README's layout section draws how they depend",
+        "on each other).",
         "",
-        "| module | what it holds |",
-        "|---|---|",
-        *rows,
-        "",
+        *tables,
         "```{toctree}",
         ":hidden:",
         "",

@@ -73,7 +73,7 @@ def full_mnist_dir():
 @pytest.fixture
 def no_configured_mnist(monkeypatch, tmp_path):
     """No data_dir, no DBN_COURSE_MNIST_DIR, an empty tfds cache, a fresh resolver."""
-    from dbn_course import mnist_sources
+    from dbn_course.data import mnist as mnist_sources
 
     monkeypatch.delenv("DBN_COURSE_MNIST_DIR", raising=False)
     monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds"))
@@ -155,7 +155,7 @@ def random_digits():
 @pytest.fixture
 def cache_folder(tmp_path, monkeypatch):
     """The model cache in a folder of this test's own, switched on."""
-    from dbn_course import cache
+    from dbn_course.training import stages as cache
 
     monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
     monkeypatch.delenv(cache.CACHE_SWITCH_ENV, raising=False)

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from dbn_course import annealing, exact
 from dbn_course.rbm import RBM
+from dbn_course.sampling import annealing, exact
 
 from . import conftest
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from dbn_course.boltzmann import BoltzmannMachine
-from dbn_course.exact import total_variation
+from dbn_course.sampling.exact import total_variation
 
 
 def test_exact_distribution_is_the_gibbs_measure():

@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from dbn_course import classifier, data, rbm as rbm_module
+from dbn_course import classifier, data
+from dbn_course import rbm as rbm_module
 from dbn_course.data import flatten_image
 from dbn_course.dbn import DBN, NOT_A_KERAS_TRAINER
 from dbn_course.rbm import RBM, train_rbm

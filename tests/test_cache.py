@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from dbn_course import cache
 from dbn_course.classifier import classifier_network
+from dbn_course.training import stages as cache
 
 
 def trainer(calls, seed=0):

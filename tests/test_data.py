@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from dbn_course import data, mnist_sources
-from dbn_course.idx import IDXFormatError, write_idx
+from dbn_course import data
+from dbn_course.data import mnist as mnist_sources
+from dbn_course.data.idx import IDXFormatError, write_idx
 
 # Facts of the full MNIST files (they match the README of the course's data folder).
 FULL_TRAIN_LABEL_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
@@ -104,7 +105,7 @@ def test_offline_falls_back_to_the_embedded_subset_and_says_so_in_the_setup_repo
     A notice printed when the data is first loaded would land in whichever notebook cell
     loads it first -- a cell whose output nbval may compare.
     """
-    from dbn_course.notebook import describe_setup
+    from dbn_course.course.notebook import describe_setup
 
     with caplog.at_level("INFO", logger="dbn_course.data"):
         source = data.resolve_source()
@@ -211,7 +212,7 @@ def test_embedded_subset_equals_the_first_images_of_the_full_set(full_mnist_dir)
 
 
 def test_embedded_subset_is_reproduced_byte_for_byte(full_mnist_dir, tmp_path):
-    from dbn_course.idx import write_idx as write
+    from dbn_course.data.idx import write_idx as write
 
     for split, size in data.EMBEDDED_SIZES.items():
         images, labels = data.load_arrays(split, data_dir=full_mnist_dir)

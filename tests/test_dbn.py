@@ -8,6 +8,7 @@ from dbn_course import data, saving
 from dbn_course.classifier import classifier_network, dense_layers, error_pct
 from dbn_course.dbn import DBN
 from dbn_course.top_level import LabelledRBM
+from dbn_course.training.cd import trainer_for
 
 
 def small_params(sizes=(784, 64, 64, 128), **extra):
@@ -301,7 +302,7 @@ def test_loading_something_else_is_rejected(tmp_path):
 def test_a_stop_request_ends_pretraining_up_down_and_backprop_within_the_first_block(mnist_subset):
     import threading
 
-    from dbn_course.classifier import fine_tune
+    from dbn_course.training.backprop import fine_tune
 
     images, labels = mnist_subset
     stop = threading.Event()
@@ -330,14 +331,14 @@ def test_refining_the_top_level_changes_only_the_top_and_decays_its_learning_rat
     assert len(history["reconstruction_cost"]) == 4
     # Epoch e (from 0) trains at 0.002 * (1 - e / 4), by PCD-2; the top RBM's own settings stay.
     np.testing.assert_allclose(history["learning_rate"], [0.002, 0.0015, 0.001, 0.0005])
-    assert top.get_config() == config and top.trainer_for(top.cd_settings(cd_steps=2, persistent=True)).chains \
+    assert top.get_config() == config and trainer_for(top, top.cd_settings(cd_steps=2, persistent=True)).chains \
         is not None
     assert dbn.error_pct(images[:500], labels[:500]) < 60
 
 
 def test_fine_tuning_is_reproducible_with_a_seed(pretrained, mnist_subset):
     """The second run in a process shuffles as the first did (the global seed is set before the data)."""
-    from dbn_course.classifier import fine_tune
+    from dbn_course.training.backprop import fine_tune
 
     images, labels = mnist_subset
     losses = [fine_tune(pretrained[0].to_classifier(seed=0), images[:600], labels[:600], num_epochs=2, batch_size=50,

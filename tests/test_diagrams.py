@@ -4,7 +4,7 @@ import matplotlib.pyplot as plt
 import pytest
 from matplotlib.patches import Circle, FancyArrowPatch
 
-from dbn_course import diagrams
+from dbn_course.course import diagrams
 
 
 @pytest.fixture(autouse=True)

@@ -1,12 +1,11 @@
 import numpy as np
 import pytest
-
 import tensorflow as tf
 
 from dbn_course import data
-from dbn_course.exercises import Feedback, mnist
-from dbn_course.exercises import hopfield as hop_ex
-from dbn_course.exercises import rbm as rbm_ex
+from dbn_course.course.exercises import Feedback, mnist
+from dbn_course.course.exercises import hopfield as hop_ex
+from dbn_course.course.exercises import rbm as rbm_ex
 
 
 @pytest.fixture(scope="module")

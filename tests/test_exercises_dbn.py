@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from dbn_course import data, explaining_away
-from dbn_course.dbn import make_dbn
-from dbn_course.exercises import dbn as ex
+from dbn_course.course.exercises import dbn as ex
+from dbn_course.training.recipe import make_dbn
 
 
 def test_explaining_away_answer():

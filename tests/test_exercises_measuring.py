@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from dbn_course.exercises import measuring as ex
+from dbn_course.course.exercises import measuring as ex
 
 
 def test_log_likelihood():

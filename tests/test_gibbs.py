@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from dbn_course import annealing, gibbs
 from dbn_course.rbm import RBM
+from dbn_course.sampling import annealing, gibbs
 from dbn_course.top_level import LabelledRBM
 
 from .conftest import random_weights

@@ -3,7 +3,7 @@ import gzip
 import numpy as np
 import pytest
 
-from dbn_course.idx import IDXFormatError, read_idx, write_idx
+from dbn_course.data.idx import IDXFormatError, read_idx, write_idx
 
 
 @pytest.mark.parametrize("name", ["a.idx", "a.idx.gz"])

@@ -17,11 +17,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from dbn_course import annealing, classifier, data, hopfield
+from dbn_course import classifier, data, hopfield
+from dbn_course.checks import FiniteGuard, TrainingDivergedError
 from dbn_course.data import flatten_image
-from dbn_course.dbn import make_dbn
-from dbn_course.guard import FiniteGuard, TrainingDivergedError
 from dbn_course.rbm import RBM, train_rbm
+from dbn_course.sampling import annealing
+from dbn_course.training import backprop
+from dbn_course.training.recipe import make_dbn
 
 ANSWERS = (ValueError, TypeError, FileNotFoundError, TrainingDivergedError)
 
@@ -97,7 +99,7 @@ def test_fine_tuning_puts_the_last_finite_weights_back(digits):
     _, images, labels = digits
     model = classifier.classifier_network([784, 16], 10, seed=0)
     with pytest.raises(TrainingDivergedError, match="classifier"):
-        classifier.fine_tune(model, images, labels, num_epochs=3, learning_rate=1e38, momentum=0.9)
+        backprop.fine_tune(model, images, labels, num_epochs=3, learning_rate=1e38, momentum=0.9)
     assert all(np.isfinite(w).all() for w in weights(model))
 
 
@@ -210,12 +212,12 @@ def test_fine_tuning_leaves_the_learners_random_state_alone(digits):
     tf.random.set_seed(1234)
     np.random.seed(1234)
     model = classifier.classifier_network([784, 16], 10, seed=0)
-    first = classifier.fine_tune(model, images, labels, num_epochs=1, seed=3)
+    first = backprop.fine_tune(model, images, labels, num_epochs=1, seed=3)
     np.testing.assert_array_equal(tf.random.uniform([3]).numpy(), expected_tf)
     np.testing.assert_array_equal(np.random.rand(3), expected_np)
     # and its own seed alone makes it reproducible, whatever the global seed
     tf.random.set_seed(99)
-    again = classifier.fine_tune(classifier.classifier_network([784, 16], 10, seed=0), images, labels,
+    again = backprop.fine_tune(classifier.classifier_network([784, 16], 10, seed=0), images, labels,
                                  num_epochs=1, seed=3)
     assert again["loss"] == pytest.approx(first["loss"], rel=1e-6)
 

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from dbn_course import live
+from dbn_course.course.widgets import base as live
 
 
 def test_a_background_run_returns_at_once_and_stops_on_request():

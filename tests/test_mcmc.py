@@ -9,12 +9,13 @@ if importlib.util.find_spec("tensorflow_probability") is None:  # found without 
     pytest.skip("tensorflow-probability is not installed", allow_module_level=True)
 import tensorflow as tf  # noqa: E402
 
-from dbn_course import annealing, exact, mcmc  # noqa: E402 (mcmc imports TFP quietly)
+from dbn_course.sampling import annealing, exact, mcmc  # noqa: E402 (mcmc imports TFP quietly)
 
 tfp = mcmc.tfp
-from tensorflow_probability.python.experimental.mcmc import sequential_monte_carlo_kernel as smc  # noqa: E402
+from tensorflow_probability.python.experimental.mcmc import (
+    sequential_monte_carlo_kernel as smc,  # noqa: E402
+)
 
-from dbn_course.rbm import RBM  # noqa: E402
 from dbn_course.top_level import LabelledRBM  # noqa: E402
 
 from .conftest import random_rbm  # noqa: E402

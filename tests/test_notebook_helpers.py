@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import run_notebooks
 
-from dbn_course import notebook
+from dbn_course.course import notebook
 
 
 def test_records_round_trip_through_a_notebook():

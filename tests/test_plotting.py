@@ -2,7 +2,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from dbn_course import data, plotting
+from dbn_course import data
+from dbn_course.course import plotting
 
 
 @pytest.fixture(autouse=True)

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from dbn_course import classifier, data, pretrained, recipe, saving
+from dbn_course import classifier, data, pretrained, saving
 from dbn_course.dbn import DBN
+from dbn_course.training import recipe
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,7 @@
 """Progress bars are text a saved notebook keeps, never a widget that needs a kernel."""
 
-from dbn_course import notebook_output, progress
+from dbn_course.course import outputs as notebook_output
+from dbn_course.course import outputs as progress
 
 
 def test_in_a_kernel_the_bar_is_one_text_output_updated_in_place(monkeypatch):

@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from dbn_course import data, exact, saving
+from dbn_course import data, saving
 from dbn_course.rbm import RBM, TrainingDivergedError, linear_decay, train_rbm
+from dbn_course.sampling import exact
+from dbn_course.training.cd import trainer_for
 
 from .conftest import random_rbm
 
@@ -220,7 +222,7 @@ def test_reconstruction_cost_is_the_cross_entropy_of_the_mean_field_reconstructi
 
 def deterministic_update(rbm, v0, steps=1):
     """Apply compiled updates whose noise makes every visible sample 1 (noise 0 < p)."""
-    trainer = rbm.trainer
+    trainer = trainer_for(rbm, rbm.cd_settings())
     for _ in range(steps):
         noise_h = tf.zeros((1, rbm.cd_steps, len(v0), rbm.number_hidden_units))
         noise_v = tf.zeros((1, rbm.cd_steps, len(v0), rbm.number_visible_units))
@@ -265,7 +267,7 @@ def test_training_raises_the_exact_log_likelihood(persistent):
     assert after > before + 2.0, (before, after)
     assert len(history["reconstruction_cost"]) == 60 and history["reconstruction_cost"][-1] < history["reconstruction_cost"][0]
     if persistent:
-        assert rbm.trainer.chains is not None
+        assert trainer_for(rbm, rbm.cd_settings()).chains is not None
 
 
 def test_training_is_reproducible_and_reads_uint8_as_pixels():
@@ -367,7 +369,7 @@ def test_a_schedule_changes_the_rate_between_epochs_and_keeps_the_persistent_cha
     assert seen[0] is seen[1] is seen[2]
     assert rbm.learning_rate == 0.1  # the schedule is the run's, not the layer's
     before = rbm.W.numpy().copy()
-    rbm.trainer.velocity[0].assign(tf.zeros_like(rbm.W))
+    trainer_for(rbm, rbm.cd_settings()).velocity[0].assign(tf.zeros_like(rbm.W))
     train_rbm(rbm, data, num_epochs=1, batch_size=10, progress=False, seed=1, learning_rate=1e-30)
     np.testing.assert_allclose(rbm.W.numpy(), before, atol=1e-6)  # a negligible step: W barely moves
 
@@ -380,9 +382,10 @@ def test_settings_passed_to_training_leave_the_layers_own_alone():
                         persistent=True, momentum=0.5, weight_decay=1e-3).history
     assert rbm.get_config() == config
     assert history["learning_rate"] == [0.02, 0.02]
-    assert rbm.trainer_for(rbm.cd_settings(cd_steps=3, persistent=True, momentum=0.5, weight_decay=1e-3)).chains \
+    assert trainer_for(rbm, rbm.cd_settings(cd_steps=3, persistent=True, momentum=0.5, weight_decay=1e-3)).chains \
         is not None  # the run's trainer, PCD's chains kept for the next run with the same settings
-    assert rbm.trainer.config == (1, False, 0.0, 0.0, 0.0, 1)  # the layer's own settings make a fresh one
+    own = trainer_for(rbm, rbm.cd_settings())
+    assert own.config == (1, False, 0.0, 0.0, 0.0, 1)  # the layer's own settings make a fresh one
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -441,7 +444,7 @@ def test_fast_weights_follow_the_gradient_and_decay():
     rbm = tiny_rbm(seed=9)
     data = small_patterns(40)
     lr, fast_lr = 0.1, 0.3
-    trainer = rbm.trainer_for(rbm.cd_settings(learning_rate=lr, persistent=True, fast_learning_rate=fast_lr))
+    trainer = trainer_for(rbm, rbm.cd_settings(learning_rate=lr, persistent=True, fast_learning_rate=fast_lr))
     expected = [np.zeros_like(var.numpy()) for var in (rbm.W, rbm.b, rbm.c)]
     for batch in range(3):
         before = [var.numpy() for var in (rbm.W, rbm.b, rbm.c)]
@@ -466,7 +469,7 @@ def test_fpcd_chains_sample_the_model_plus_its_fast_weights():
     rbm = tiny_rbm(seed=10, scale=0.8)
     rng = np.random.default_rng(1)
     fast = [rng.normal(0, 0.8, var.shape).astype(np.float32) for var in (rbm.W, rbm.b, rbm.c)]
-    trainer = rbm.trainer_for(rbm.cd_settings(learning_rate=1e-12, persistent=True, fast_learning_rate=1e-12))
+    trainer = trainer_for(rbm, rbm.cd_settings(learning_rate=1e-12, persistent=True, fast_learning_rate=1e-12))
     v0 = tf.constant(small_patterns(200))
     states = []
     for _ in range(400):
@@ -496,7 +499,7 @@ def test_parallel_tempering_samples_every_temperature_and_swaps():
     would pull the levels towards each other -- and neighbours exchange states."""
     rbm = tiny_rbm(seed=11, scale=2.0)
     levels = 4
-    trainer = rbm.trainer_for(rbm.cd_settings(learning_rate=1e-12, persistent=True, temperatures=levels))
+    trainer = trainer_for(rbm, rbm.cd_settings(learning_rate=1e-12, persistent=True, temperatures=levels))
     v0 = tf.constant(small_patterns(100))
     states = []
     for _ in range(300):
@@ -515,7 +518,7 @@ def test_parallel_tempering_samples_every_temperature_and_swaps():
 def test_a_ladder_of_given_inverse_temperatures():
     rbm = tiny_rbm(seed=12, scale=2.0)
     ladder = [1.0, 0.8, 0.6]
-    trainer = rbm.trainer_for(rbm.cd_settings(learning_rate=1e-12, persistent=True, temperatures=ladder))
+    trainer = trainer_for(rbm, rbm.cd_settings(learning_rate=1e-12, persistent=True, temperatures=ladder))
     np.testing.assert_allclose(trainer.betas, ladder, atol=1e-6)
     assert trainer.temperatures == 3 and trainer.config[-1] == (1.0, 0.8, 0.6)  # a list becomes a tuple
     v0 = tf.constant(small_patterns(100))

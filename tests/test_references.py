@@ -62,7 +62,7 @@ def test_an_entry_without_a_year_is_refused(tmp_path):
 
 
 def test_a_table_a_chapter_displays_cites_its_works():
-    """The results tables are built by dbn_course.results; the works they name are the chapter's citations."""
+    """The results tables are built by dbn_course.course.results; the works they name are the chapter's citations."""
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("display(Markdown(results.test_error_table()))")
     cell.outputs.append(nbformat.v4.new_output("display_data", data={

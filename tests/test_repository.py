@@ -94,10 +94,130 @@ def code_lines(paths):
                     yield path, number, line.split("#")[0]
 
 
-def test_every_module_owns_one_idea_in_at_most_450_lines():
-    long = {str(path.relative_to(ROOT)): n for path in package_modules()
-            if (n := len(path.read_text().splitlines())) > 450}
-    assert long == {}
+# ------------------------------------------------------------------ the package's layering
+
+LAYERS = {
+    # Each module's layer, by its folder; a layer imports only from the layers listed after it, and its own.
+    "course": ("course", "training", "models", "sampling", "base"),  # dbn_course/course/
+    "training": ("training", "models", "sampling", "base"),  # dbn_course/training/
+    "models": ("models", "sampling", "base"),  # the book's modules at the top, saving, evaluation, pretrained/
+    "sampling": ("sampling", "base"),  # dbn_course/sampling/
+    "base": ("base",),  # data/, checks, config, runtime, deprecation
+}
+BASE = {"checks", "config", "runtime", "deprecation"}
+FACES = {"dbn_course", "dbn_course.reproduce"}  # the package's root and the shipped models' writer compose the rest
+NOTEBOOK_LIBRARIES = ("ipywidgets", "matplotlib", "IPython")
+
+
+def layer_of(module: str) -> str:
+    parts = module.split(".")
+    if len(parts) > 1 and parts[1] in ("course", "training", "sampling"):
+        return parts[1]
+    if len(parts) > 1 and (parts[1] == "data" or parts[1] in BASE):
+        return "base"
+    return "models"
+
+
+def package_imports():
+    """``(module, imported, lineno)`` for every import statement in the package, at module level or in a function."""
+    for path in package_modules():
+        relative = path.relative_to(ROOT).with_suffix("")
+        module = ".".join(relative.parts[:-1] if relative.name == "__init__" else relative.parts)
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                yield from ((module, alias.name, node.lineno) for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                assert node.level == 0, f"{module}:{node.lineno}: the package imports its modules by their full names"
+                yield from ((module, f"{node.module}.{alias.name}", node.lineno) for alias in node.names)
+
+
+def package_graph() -> dict[str, set[str]]:
+    """The package's modules and, for each, the package's modules it imports."""
+    modules = {".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+               for p in package_modules()}
+    graph = {module: set() for module in modules}
+    for module, imported, _ in package_imports():
+        while imported not in modules and "." in imported:  # `from dbn_course.sampling import gibbs` -> the module
+            imported = imported.rsplit(".", 1)[0]
+        if imported in modules and imported != module and imported != "dbn_course":
+            graph[module].add(imported)
+    return graph
+
+
+def test_the_package_is_layered():
+    """Models and samplers never import the training loop or the course layer; each layer only what lies below it.
+
+    The book's training methods on the models (``rbm.cd_update``, ``dbn.pretrain``, ...) reach
+    the training code when called, through ``importlib``, so importing a model never loads it.
+    """
+    offenders = [f"{module} ({layer_of(module)}) imports {target} ({layer_of(target)})"
+                 for module, targets in package_graph().items() if module not in FACES
+                 for target in targets if layer_of(target) not in LAYERS[layer_of(module)]]
+    assert offenders == []
+
+
+def test_only_the_course_layer_imports_notebook_libraries():
+    """The engine reports progress through a bar the course layer sets; panels and plots live in the course layer."""
+    offenders = [f"{module}:{line}: {imported}" for module, imported, line in package_imports()
+                 if imported.split(".")[0] in NOTEBOOK_LIBRARIES and layer_of(module) != "course"]
+    assert offenders == []
+
+
+def test_the_package_has_no_import_cycles():
+    graph = package_graph()
+    done, path, cycles = set(), [], []
+
+    def visit(module):
+        if module in path:
+            cycles.append(path[path.index(module):] + [module])
+            return
+        if module in done:
+            return
+        path.append(module)
+        for target in sorted(graph[module]):
+            visit(target)
+        path.pop()
+        done.add(module)
+
+    for module in sorted(graph):
+        visit(module)
+    assert cycles == []
+
+
+MODELS = ("dbn_course.rbm", "dbn_course.dbn", "dbn_course.hopfield", "dbn_course.boltzmann",
+          "dbn_course.sampling.annealing")
+
+
+def test_importing_the_package_and_its_models_loads_no_training_loop_and_no_course_layer():
+    """``import dbn_course`` is light; the models load their maths, the sampler and the data boundary, no more."""
+    import sys
+
+    def modules_after(code):
+        code += "\nimport json, sys; print(json.dumps(sorted(sys.modules)))"
+        printed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+        return set(json.loads(printed.splitlines()[-1]))
+
+    # TensorFlow starts on import (quietly, within the CPU quota), and Keras 3 loads matplotlib.pyplot and
+    # IPython when they are installed; the package adds no notebook library or TensorFlow Probability of its own.
+    tensorflow = modules_after("import tensorflow")
+    bare = modules_after("import dbn_course")
+    loaded = sorted(name for name in bare if name.split(".")[0] == "dbn_course")
+    assert len(loaded) <= 12, loaded
+    assert sorted(name for name in bare - tensorflow
+                  if name.split(".")[0] in (*NOTEBOOK_LIBRARIES, "tensorflow_probability")) == []
+    models = modules_after(f"import {', '.join(MODELS)}")
+    assert sorted(name for name in models if name.startswith(("dbn_course.training", "dbn_course.course"))) == []
+    assert sorted(name for name in models - tensorflow if name.split(".")[0] in NOTEBOOK_LIBRARIES) == []
+
+
+def test_the_rbms_training_step_reads_on_one_screen():
+    """Chapter 03 shows the RBM's module as the book's class, fixed: its CD step is one function of about 40 lines."""
+    from dbn_course import rbm
+
+    tree = ast.parse((ROOT / "dbn_course" / "rbm.py").read_text())
+    step = next(node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "cd_step")
+    assert step.end_lineno - step.lineno + 1 <= 45
+    assert callable(rbm.cd_step) and "cd_step" in rbm.__all__
 
 
 def test_the_recipes_settings_and_the_published_figures_are_typed_once():
@@ -107,7 +227,7 @@ def test_the_recipes_settings_and_the_published_figures_are_typed_once():
     places = [*package_modules(), *(ROOT / "benchmarks").glob("*.py"), *(ROOT / "tools").glob("*.py"), *notebooks()]
     offenders = [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
                  for path, number, line in code_lines(p for p in places if p.name not in {"recipe.py", "results.py"})
-                 if settings.search(line) or (path.parent.name != "dbn_course" and path.parent.name != "widgets"
+                 if settings.search(line) or ("dbn_course" not in path.relative_to(ROOT).parts
                                               and published.search(line))]
     assert offenders == []
 

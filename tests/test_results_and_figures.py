@@ -6,7 +6,8 @@ import matplotlib
 import numpy as np
 import pytest
 
-from dbn_course import annealing, exact, figures, results
+from dbn_course.course import figures, results
+from dbn_course.sampling import annealing, exact
 
 matplotlib.use("Agg")
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from dbn_course import annealing, exact
+from dbn_course.sampling import annealing, exact
 from tests.test_ais import random_rbm
 
 

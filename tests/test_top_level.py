@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from dbn_course import exact
-from dbn_course.gibbs import categorical
 from dbn_course.rbm import train_rbm
+from dbn_course.sampling import exact
+from dbn_course.sampling.gibbs import categorical
 from dbn_course.top_level import LabelledRBM
 
 from .conftest import random_rbm

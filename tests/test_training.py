@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 
 from dbn_course import data, saving, training
-from dbn_course.classifier import classifier_network, fine_tune, fine_tuning_engine
-from dbn_course.dbn import make_dbn
+from dbn_course.classifier import classifier_network
 from dbn_course.rbm import RBM, train_rbm
+from dbn_course.training.backprop import fine_tune, fine_tuning_engine
+from dbn_course.training.cd import trainer_for
+from dbn_course.training.recipe import make_dbn
 
 N_EXAMPLES, BATCH = 600, 10  # 60 minibatches an epoch: three blocks
 FORMAT_KEYS = {"epoch_seconds", "learning_rate", "batches", "stopped_early", "stop_reason"}
@@ -164,7 +166,7 @@ def test_models_saved_before_the_training_engine_load_and_train(digits):
     assert settings == (0.05, 2, True, 0.5, 1e-3)
     np.testing.assert_array_equal(rbm.W.numpy(), expected["rbm_W"])
     history = train_rbm(rbm, digits[0][:100], num_epochs=1, batch_size=50, progress=False).history
-    assert history["learning_rate"] == [0.05] and rbm.trainer.chains is not None  # its own settings: PCD-2
+    assert history["learning_rate"] == [0.05] and trainer_for(rbm, rbm.cd_settings()).chains is not None  # its own settings: PCD-2
 
     dbn = saving.load_model(folder / "dbn_0.1.0.keras")
     np.testing.assert_array_equal(dbn.generative_weights[0].numpy(), expected["dbn_G1"])

@@ -14,8 +14,9 @@ import threading
 import numpy as np
 import pytest
 
-from dbn_course import data, plotting, widgets
-from dbn_course.widgets import base, dbn_panels, rbm_panel
+from dbn_course import data
+from dbn_course.course import plotting, widgets
+from dbn_course.course.widgets import base, dbn_panels, rbm_panel
 
 from .conftest import random_rbm
 
@@ -354,7 +355,7 @@ def test_figures_drawn_off_the_main_thread_bypass_pyplot():
 @pytest.fixture
 def published(monkeypatch):
     """Every output a panel publishes, and every change of its buttons, in order, as in a kernel."""
-    from dbn_course import notebook_output
+    from dbn_course.course import outputs as notebook_output
 
     events = []
     monkeypatch.setattr(notebook_output, "in_kernel", lambda: True)
@@ -362,7 +363,7 @@ def published(monkeypatch):
                         lambda data, metadata=None, transient=None, update=False, **kw:
                         events.append(("update" if update else "display", (transient or {}).get("display_id"),
                                        data)))
-    monkeypatch.setattr("dbn_course.widgets.base.display",
+    monkeypatch.setattr("dbn_course.course.widgets.base.display",
                         lambda bundle, raw=False: events.append(("display", None, bundle)))
     return events
 
@@ -564,7 +565,7 @@ def small_rbm():
 
 
 def test_ais_panel_anneals_every_schedule_up_to_the_slider_against_the_exact_answer(small_rbm, monkeypatch):
-    from dbn_course import annealing, exact
+    from dbn_course.sampling import annealing, exact
 
     rbm, base, images = small_rbm
     runs_used = []

@@ -15,7 +15,7 @@ import argparse
 from pathlib import Path
 
 from dbn_course.data import EMBEDDED_DIR, EMBEDDED_SIZES, FILE_NAMES, load_arrays
-from dbn_course.idx import write_idx
+from dbn_course.data.idx import write_idx
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ Run from the repository's root:
     python tools/references.py --check   # list them and exit 1, changing nothing
 
 A chapter cites a work when its text (markdown, the code cells, and the Markdown its code
-cells display: the tables of results beside the literature, which ``dbn_course.results``
+cells display: the tables of results beside the literature, which ``dbn_course.course.results``
 builds) names the work's authors followed by its year: "Hinton, Osindero and Teh
 (2006)", "(Tieleman, 2008)", "Hinton's practical guide (2010)", "Srivastava et al. 2014".
 Every surname must appear before the year, except that a work of four or more authors

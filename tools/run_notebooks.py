@@ -23,7 +23,7 @@ from pathlib import Path
 
 import nbformat
 
-RECORD_MIMETYPE = "application/vnd.dbn-course.record+json"  # as dbn_course.notebook.record publishes
+RECORD_MIMETYPE = "application/vnd.dbn-course.record+json"  # as dbn_course.course.notebook.record publishes
 
 # Linux's VmHWM is the kernel's own peak (ru_maxrss carries over exec from the process that forked the kernel,
 # so a kernel started by a large test process would report that process's peak); ru_maxrss elsewhere.
@@ -39,12 +39,12 @@ def _peak_memory_mb():
     import resource, sys
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 2**20 if sys.platform == "darwin" else peak / 1024
-from dbn_course.notebook import record as _record
+from dbn_course.course.notebook import record as _record
 _record("_peak_rss_mb", _peak_memory_mb())"""
 
 
 def read_records(notebook) -> dict:
-    """Every value ``dbn_course.notebook.record`` published in an executed notebook (path or nbformat node)."""
+    """Every value ``dbn_course.course.notebook.record`` published in an executed notebook (path or nbformat node)."""
     if not hasattr(notebook, "cells"):
         notebook = nbformat.read(notebook, as_version=4)
     records = {}

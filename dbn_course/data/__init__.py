@@ -6,11 +6,16 @@ book's code (``mnist_train.map(flatten_image).shuffle(...).batch(...)``) reads t
 Everything a chapter needs from the data is here, by name:
 
 * where the data come from -- a folder, ``DBN_COURSE_MNIST_DIR``, the tensorflow-datasets
-  cache or download, or the bundled subset -- and reading them into arrays
-  (:func:`load_arrays`, :func:`resolve_source`): :mod:`dbn_course.data.mnist`;
-* the tfds-shaped datasets (:func:`builder`, :func:`load`): this module;
-* transforms (:func:`flatten_image`, :func:`binarize_images`, ...):
-  :mod:`dbn_course.data`.
+  cache or download, or the bundled subset (``mnist_subset/``) -- and reading them into
+  arrays (:func:`load_arrays`, :func:`resolve_source`): :mod:`dbn_course.data.mnist`, which
+  reads the IDX format with :mod:`dbn_course.data.idx`;
+* the tfds-shaped datasets (:func:`builder`, :func:`load`) and the transforms
+  (:func:`flatten_image`, :func:`binarize_images`, :func:`downsample`): this module;
+* what the models accept from a learner -- arrays, images, uint8 pixels, datasets -- as
+  visible vectors or a clear error: :mod:`dbn_course.data.inputs`.
+
+This folder imports only :mod:`dbn_course.checks` from the package: the models, the
+samplers and the training code import it.
 
 MNIST: Y. LeCun, C. Cortes and C. J. C. Burges, "The MNIST database of handwritten
 digits", licensed CC BY-SA 3.0.
@@ -265,7 +270,7 @@ def binarize_images(images, seed: int, chunk_size: int = 10_000) -> np.ndarray:
     """uint8 images (n, ...) sampled to binary once: pixel True with probability value / 255.
 
     The boolean result has shape (n, pixels): one byte per pixel, which
-    :func:`~dbn_course.rbm.train_rbm` trains on as it is (60,000 MNIST images: 47 MB).
+    :func:`~dbn_course.training.cd.train_rbm` trains on as it is (60,000 MNIST images: 47 MB).
     The images are binarised ``chunk_size`` at a time, chunk k with the seed
     ``(seed, k)`` of :func:`binarize_stochastic`, so the same seed gives the same bits
     while the memory in use stays at a few chunks (a whole-array pass over 60,000 MNIST

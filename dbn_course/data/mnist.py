@@ -56,7 +56,7 @@ FILE_NAMES = {
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
 
-EMBEDDED_DIR = Path(__file__).parent / "datasets" / "mnist_subset"
+EMBEDDED_DIR = Path(__file__).parent / "mnist_subset"
 EMBEDDED_SIZES = {"train": 10_000, "test": 2_000}
 FULL_SIZES = {"train": 60_000, "test": 10_000}
 

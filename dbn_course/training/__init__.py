@@ -1,9 +1,24 @@
-"""The training engine: one epoch loop for every model of the course.
+"""The training engine: one epoch loop for every model of the course, and what is composed around each step.
 
-An RBM learns by contrastive divergence (:func:`~dbn_course.rbm.train_rbm`), a DBN by
+This folder trains the models; each model's module holds its maths and the update of one
+minibatch (:func:`dbn_course.rbm.cd_step`, :meth:`dbn_course.dbn.DBN.up_down_step`):
+
+    (this module)  -- the engine: epochs, blocks, Stop, callbacks, history, schedules, progress
+    cd             -- an RBM by CD-k / PCD-k, with fast weights or parallel tempering (``train_rbm``)
+    pretraining    -- a DBN's greedy layer-wise pretraining, and PCD for its top level
+    up_down        -- a DBN's generative fine-tuning by the up-down algorithm
+    backprop       -- a classifier's fine-tuning by backpropagation (Keras' ``fit``)
+    recipe         -- every hyperparameter default of a DBN's training, typed, in one place
+    stages         -- training by a recipe, each stage cached on request
+
+It imports the models, :mod:`dbn_course.sampling`, :mod:`dbn_course.data` and
+:mod:`dbn_course.checks`, never the course layer; the models reach it only when a learner
+calls one of the book's training methods (``rbm.cd_update``, ``dbn.train_rbm``, ...).
+
+An RBM learns by contrastive divergence (:func:`~dbn_course.training.cd.train_rbm`), a DBN by
 greedy pretraining and up-down fine-tuning (:meth:`~dbn_course.dbn.DBN.pretrain`,
 :meth:`~dbn_course.dbn.DBN.up_down`) and a classifier by backpropagation
-(:func:`~dbn_course.classifier.fine_tune`). Each has its own update -- a compiled
+(:func:`~dbn_course.training.backprop.fine_tune`). Each has its own update -- a compiled
 kernel that runs a *block* of minibatches in one call, or Keras' ``fit`` -- and all of
 them share what happens around it, which lives here, once:
 

@@ -225,15 +225,15 @@ def trainer_for(rbm, settings: CDSettings) -> CDTrainer:
     The learning rate is an argument of each compiled call, not part of the compiled
     update, so a schedule changes it without resetting PCD's chains or the momentum.
     """
-    if rbm._trainer is None or rbm._trainer.config != settings.compiled:
+    if rbm.trainer is None or rbm.trainer.config != settings.compiled:
         kind = (FastWeightsTrainer if settings.fast_learning_rate > 0
                 else TemperingTrainer if len(tempering.tempering_betas(settings.temperatures)) > 1 else CDTrainer)
-        rbm._trainer = kind(rbm, settings)
-    return rbm._trainer
+        rbm.trainer = kind(rbm, settings)
+    return rbm.trainer
 
 
 def cd_update(rbm, v) -> float:
-    """One update of ``rbm`` on the minibatch ``v``, with its own settings; its reconstruction cost (``RBM.cd_update``)."""
+    """One update of ``rbm`` on the minibatch ``v`` with its own settings (``RBM.cd_update``); its cost."""
     v = rbm.visible_batch(v, min_rows=1)
     guard = rbm.finite_guard()
     trainer_for(rbm, rbm.cd_settings()).step(v, rbm.learning_rate)

@@ -106,7 +106,7 @@ def pretrain(dbn, images, labels=None, *, progress: bool = True, callbacks=(), m
     if dbn.number_label_units:
         if labels is None:
             raise ValueError("this DBN has label units: pass the labels")
-        one_hot = (dbn._labels(labels, n) * 255).astype(np.uint8)
+        one_hot = (dbn.one_hot(labels, n) * 255).astype(np.uint8)
     layer_input = pixels_uint8(images, dbn.number_visible_units)
     histories = []
     rng = np.random.default_rng(dbn.seed)
@@ -167,7 +167,7 @@ def refine_top_level(dbn, images, labels=None, *, num_epochs: int = _PCD.num_epo
     if dbn.number_label_units:
         if labels is None:
             raise ValueError("this DBN has label units: pass the labels")
-        one_hot = (dbn._labels(labels, len(layer_input)) * 255).astype(np.uint8)
+        one_hot = (dbn.one_hot(labels, len(layer_input)) * 255).astype(np.uint8)
         layer_input = np.concatenate([layer_input, one_hot], axis=1)
     return train_rbm(dbn.top, layer_input, num_epochs=num_epochs, batch_size=dbn.batch_size, seed=dbn.seed,
                      learning_rate=learning_rate, cd_steps=cd_steps, persistent=True,

@@ -22,6 +22,8 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from dbn_course.checks import check_float, check_int
+from dbn_course.dbn import DBN
+from dbn_course.rbm import CDSettings
 
 MOMENTUM = 0.5
 """The momentum of every RBM update in the course's recipes (Hinton 2010 starts at 0.5)."""
@@ -64,10 +66,9 @@ class Pretraining:
             raise ValueError("hidden_units is empty: a DBN needs at least one layer")
         for index, units in enumerate(self.hidden_units):
             check_int(f"hidden_units[{index}]", units)
-        _check_fields(self, integers=("number_visible_units", "num_epochs", "batch_size", "cd_steps"),
-                      rates=("learning_rate",), fractions=("momentum",))
+        _check_fields(self, integers=("number_visible_units", "num_epochs", "batch_size"))
         check_int("number_label_units", self.number_label_units, minimum=0)
-        check_float("weight_decay", self.weight_decay, 0.0)
+        CDSettings(**self.rbm_settings())  # every RBM's training settings, checked where they are defined
 
     @property
     def layer_sizes(self) -> list[int]:
@@ -131,7 +132,7 @@ SCHEDULES = ("constant", "cosine")
 
 @dataclass(frozen=True)
 class Backprop:
-    """Backpropagation of the classifier unrolled from the DBN (:func:`~dbn_course.classifier.fine_tune`).
+    """Backpropagation of the classifier unrolled from the DBN (:func:`~dbn_course.training.backprop.fine_tune`).
 
     ``schedule`` is ``"cosine"`` (the rate decays to 0 over the epochs:
     :func:`~dbn_course.training.cosine_decay`) or ``"constant"``; ``dropout`` and
@@ -216,3 +217,32 @@ def quick(recipe: Recipe = SHIPPED) -> Recipe:
                                     recipe.up_down.num_epochs, minutes=recipe.up_down.minutes and 0.05),
         top_level_pcd=dataclasses.replace(recipe.top_level_pcd, num_epochs=1),
         backprop=dataclasses.replace(recipe.backprop, num_epochs=1))
+
+
+_P = Pretraining()
+
+
+def make_dbn(hidden_units, *, number_visible_units: int = _P.number_visible_units,
+             number_label_units: int = _P.number_label_units, learning_rate: float = _P.learning_rate,
+             cd_steps: int = _P.cd_steps, momentum: float = _P.momentum,
+             weight_decay: float = _P.weight_decay, persistent: bool = _P.persistent,
+             num_epochs: int = _P.num_epochs, batch_size: int = _P.batch_size, seed: int | None = 0) -> DBN:
+    """A DBN with the same RBM settings on every layer: ``make_dbn([500, 500, 2000])`` is the paper's.
+
+    The defaults are the course's recipe (:class:`Pretraining`).
+
+    Args:
+        hidden_units: the hidden units of each RBM, bottom first; the last is the top level.
+        number_visible_units: pixels per image.
+        number_label_units: label units at the top (0 for none).
+        learning_rate, cd_steps, momentum, weight_decay, persistent: every RBM's.
+        num_epochs, batch_size, seed: as in :class:`~dbn_course.dbn.DBN`.
+    """
+    hidden_units = list(hidden_units)
+    if not hidden_units:
+        raise ValueError("hidden_units is empty: a DBN needs at least one layer")
+    settings = dict(learning_rate=learning_rate, cd_steps=cd_steps, momentum=momentum, weight_decay=weight_decay,
+                    persistent=persistent)
+    params = [dict(number_visible_units=number_visible_units, number_hidden_units=hidden_units[0], **settings)]
+    params += [dict(number_hidden_units=n, **settings) for n in hidden_units[1:]]
+    return DBN(params, num_epochs=num_epochs, batch_size=batch_size, number_label_units=number_label_units, seed=seed)

@@ -26,6 +26,7 @@ from typing import Any, Callable, NamedTuple
 
 from dbn_course import classifier, training
 from dbn_course.saving import load_model, save_model
+from dbn_course.training import backprop
 from dbn_course.training.recipe import SHIPPED, Recipe
 
 
@@ -59,7 +60,7 @@ def pretrained_dbn(images, labels, recipe: Recipe = SHIPPED, *, cache: bool = Fa
     Returns:
         A :class:`Trained` whose history is the list of the layers' histories.
     """
-    from dbn_course.dbn import make_dbn
+    from dbn_course.training.recipe import make_dbn
 
     settings = recipe.pretraining
 
@@ -175,7 +176,7 @@ def fine_tuned_classifier(images, labels, recipe: Recipe = SHIPPED, *, start="pr
 
     Returns:
         A :class:`Trained` with the Keras classifier and
-        :func:`~dbn_course.classifier.fine_tune`'s history.
+        :func:`~dbn_course.training.backprop.fine_tune`'s history.
     """
     if isinstance(start, str) and start not in START_FROM:
         raise ValueError(f"start must be one of {START_FROM} or a DBN, got {start!r}")
@@ -194,7 +195,7 @@ def fine_tuned_classifier(images, labels, recipe: Recipe = SHIPPED, *, start="pr
             model = dbn.to_classifier(**dropout)
         schedule = (training.cosine_decay(settings.learning_rate, settings.num_epochs)
                     if settings.schedule == "cosine" else None)
-        history = classifier.fine_tune(model, images, labels, num_epochs=settings.num_epochs,
+        history = backprop.fine_tune(model, images, labels, num_epochs=settings.num_epochs,
                                        learning_rate=settings.learning_rate, momentum=settings.momentum,
                                        optimizer=settings.optimizer, batch_size=settings.batch_size,
                                        schedule=schedule, test=test, test_every=test_every, seed=recipe.seed,

@@ -89,7 +89,7 @@ def up_down(dbn, images, labels=None, *, num_epochs: int | None = 10, learning_r
     if dbn.number_label_units:
         if labels is None:
             raise ValueError("this DBN has label units: pass the labels")
-        targets = dbn._labels(labels, len(pixels))
+        targets = dbn.one_hot(labels, len(pixels))
     elif monitor is not None:
         raise ValueError("monitor measures the classification error: this DBN has no label units")
     else:
@@ -147,7 +147,7 @@ def one_phase(dbn, phases, images, labels, learning_rate, top_gibbs_steps):
     pixels = pixels_uint8(images, dbn.number_visible_units)
     if dbn.number_label_units and labels is None:
         raise ValueError("this DBN has label units: pass the minibatch's labels")
-    targets = (dbn._labels(labels, len(pixels)) if dbn.number_label_units
+    targets = (dbn.one_hot(labels, len(pixels)) if dbn.number_label_units
                else np.zeros((len(pixels), 0), np.float32))
     learning_rate = check_float("learning_rate", learning_rate, 0.0, low_open=True)
     trainer = trainer_for(dbn, check_int("top_gibbs_steps", top_gibbs_steps), phases)
@@ -167,11 +167,11 @@ def trainer_for(dbn, top_gibbs_steps: int, phases=PHASES) -> "UpDownTrainer":
     each call, so a schedule does not recompile.
     """
     key = (top_gibbs_steps, tuple(phases))
-    if key not in dbn._up_down_trainers:
-        if len(dbn._up_down_trainers) >= KEPT_TRAINERS:
-            del dbn._up_down_trainers[next(iter(dbn._up_down_trainers))]
-        dbn._up_down_trainers[key] = UpDownTrainer(dbn, top_gibbs_steps, phases)
-    return dbn._up_down_trainers[key]
+    if key not in dbn.up_down_trainers:
+        if len(dbn.up_down_trainers) >= KEPT_TRAINERS:
+            del dbn.up_down_trainers[next(iter(dbn.up_down_trainers))]
+        dbn.up_down_trainers[key] = UpDownTrainer(dbn, top_gibbs_steps, phases)
+    return dbn.up_down_trainers[key]
 
 
 class UpDownTrainer:

@@ -115,9 +115,9 @@ def wrap(text: str, width: int = 110) -> str:
 # calls the training function in a daemon thread and returns at once; the kernel stays
 # free, and Stop sets a :class:`threading.Event` that the training engine
 # (:mod:`dbn_course.training`) checks after every block of minibatches, whichever model
-# it trains (``stop_event`` of :func:`~dbn_course.rbm.train_rbm`,
+# it trains (``stop_event`` of :func:`~dbn_course.training.cd.train_rbm`,
 # :meth:`~dbn_course.dbn.DBN.pretrain`, :meth:`~dbn_course.dbn.DBN.up_down` and
-# :func:`~dbn_course.classifier.fine_tune`).
+# :func:`~dbn_course.training.backprop.fine_tune`).
 # This is the design the ipywidgets documentation gives for asynchronous widgets.
 #
 # Executed headless (nbval, papermill) there is nobody to press a button: the panel

@@ -19,7 +19,8 @@ from dbn_course.course.widgets.base import (
     plural,
     rate_slider,
 )
-from dbn_course.dbn import make_dbn
+from dbn_course.training.backprop import fine_tuning_engine
+from dbn_course.training.recipe import make_dbn
 
 LAYERS = 3
 SAMPLES = 10
@@ -111,7 +112,7 @@ class DBNPanel(TrainingPanel):
                 "top_gibbs_steps": self.up_down_steps.value}
 
     def settings(self) -> dict:
-        """The DBN the sliders describe (arguments of :func:`~dbn_course.dbn.make_dbn`)."""
+        """The DBN the sliders describe (arguments of :func:`~dbn_course.training.recipe.make_dbn`)."""
         return {
             "hidden_units": [self.hidden_1.value, self.hidden_2.value, self.top_units.value],
             "cd_steps": self.cd_steps.value,
@@ -318,7 +319,7 @@ class FineTunePanel(TrainingPanel):
             self.train()
 
     def settings(self) -> dict:
-        """The backprop settings both networks share (arguments of :func:`~dbn_course.classifier.fine_tune`)."""
+        """The backprop settings both networks share (arguments of :func:`~dbn_course.training.backprop.fine_tune`)."""
         return {"optimizer": self.optimizer.value, "learning_rate": self.fine_tune_rate.value,
                 "num_epochs": self.fine_tune_epochs.value, "batch_size": self.batch_size.value}
 
@@ -359,7 +360,7 @@ class FineTunePanel(TrainingPanel):
             self._report("fine-tuning the pretrained network and the one from random weights, an epoch of each in "
                          "turn..." if len(self.networks) == 2 else "training the network from random weights...",
                          draw=False)
-            engines = [classifier.fine_tuning_engine(network, self.images, self.labels, test=self.test,
+            engines = [fine_tuning_engine(network, self.images, self.labels, test=self.test,
                                                      seed=self.seed, progress=False, callbacks=[on_tune_epoch(name)],
                                                      stop_event=stop_event, **backprop)
                        for name, network in self.networks.items()]

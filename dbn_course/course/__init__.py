@@ -1,0 +1,15 @@
+"""The course layer: what the chapters use beside the models.
+
+    widgets     -- control panels that retrain a model when a slider moves (ipywidgets)
+    exercises   -- checkers for the exercises that close each chapter
+    plotting    -- image grids, filters, cost curves and captions shared by every chapter
+    diagrams    -- drawings of the models: which units exist and how they connect
+    figures     -- the chapters' one-off figures
+    results     -- the course's measurements beside the published figures, as the chapters' tables
+    notebook    -- helpers for notebooks: recording results, describing the setup
+    outputs     -- notebook outputs replaced in place: the panels' figures and the progress bars
+
+Only this layer imports ipywidgets, matplotlib or IPython. It may import anything else in
+the package; nothing outside it imports it (the training engine draws its progress bar
+through :func:`dbn_course.training.show_progress_with`, which :mod:`outputs` sets).
+"""
