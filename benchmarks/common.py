@@ -1,9 +1,12 @@
 """What every benchmark script shares: its command line and the results file it writes.
 
 Each script writes ``benchmarks/results/<name>.json`` holding the machine, the date, the
-commit and its figures, each figure's key ending in its unit (``_s``, ``_mb``, ...).
+commit and its figures, each figure's key ending in its unit (``_s``, ``_mb``, ...), and
+copies the figures the chapters quote into the package (``dbn_course/course/measured.json``,
+:func:`write_measured`), so that a chapter shows them in an installed copy too.
 ``--quick`` runs a shrunken version (CI runs it so the scripts never rot) and writes to
-``--out`` instead of the committed results.
+``--out`` instead of the committed results. ``python benchmarks/common.py`` writes the
+package's copy again from the committed results.
 """
 
 from __future__ import annotations
@@ -97,4 +100,23 @@ def write_results(name: str, figures: dict, args: argparse.Namespace) -> Path | 
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"{name}.json"
     path.write_text(json.dumps(results, indent=2) + "\n")
+    if args.out.resolve() == RESULTS_DIR:
+        write_measured()
     return path
+
+
+def write_measured(folder: Path = RESULTS_DIR) -> Path:
+    """Copy the figures the chapters quote from the results in ``folder`` into the package's ``measured.json``."""
+    from dbn_course.course import results
+
+    measured = {}
+    for name in sorted(results.QUOTED):
+        path = folder / f"{name}.json"
+        if path.is_file():
+            measured[name] = results.quoted(json.loads(path.read_text()))
+    results.MEASURED_FILE.write_text(json.dumps(measured, indent=1, sort_keys=True) + "\n")
+    return results.MEASURED_FILE
+
+
+if __name__ == "__main__":
+    print(f"wrote {write_measured()}")

@@ -1,4 +1,20 @@
-"""Checks at the package's boundary: one place that turns bad input into a clear ``ValueError``."""
+"""Checks at the package's boundary: arguments, and weights that training must keep finite.
+
+The ``check_*`` functions turn a bad argument into a clear ``ValueError`` that names it,
+in one place, for every module of the package. The finiteness guard (:class:`FiniteGuard`)
+keeps training from leaving NaN or infinite weights behind: a learning rate that is too
+large makes weights overflow to infinity and then NaN, and from there every later update
+and every figure is NaN too, silently. Every training path (an RBM's ``cd_update`` and
+:func:`~dbn_course.training.cd.train_rbm`, a DBN's pretraining, wake / top / sleep updates
+and ``up_down``, and :func:`~dbn_course.training.backprop.fine_tune`) keeps a guard over
+the weights it changes: after each update (or each epoch) it checks them, and if one is no
+longer finite it puts back the last finite values and raises :class:`TrainingDivergedError`
+saying what to change. Numbers computed from the weights (a reconstruction cost, a loss)
+are watched the same way: weights grown so large that these overflow have diverged as
+surely as NaN weights.
+
+This module imports nothing else from the package.
+"""
 
 from __future__ import annotations
 
@@ -92,19 +108,8 @@ def check_rbm_params(rbm_params) -> list[dict]:
         checked.append(params)
     return checked
 
-# ----------------------------------------------------------------------
-# The finiteness guard: training never leaves NaN or infinite weights behind.
-#
-# A learning rate that is too large makes weights overflow to infinity and then NaN;
-# from there every later update and every figure is NaN too, silently. Every training
-# path of the package (an RBM's ``cd_update`` and :func:`~dbn_course.training.cd.train_rbm`, a
-# DBN's pretraining, wake / top / sleep updates and ``up_down``, and
-# :func:`~dbn_course.training.backprop.fine_tune`) keeps a :class:`FiniteGuard` over the weights
-# it changes: after each update (or each epoch) it checks them, and if one is no longer
-# finite it puts back the last finite values and raises :class:`TrainingDivergedError`
-# saying what to change. Numbers computed from the weights (a reconstruction cost, a
-# loss) are watched the same way: weights that have grown so large that these overflow
-# have diverged as surely as NaN weights.
+# ---------------------------------------------------------------------- the finiteness guard
+
 
 class TrainingDivergedError(ArithmeticError):
     """The weights became NaN or infinite during training (the last finite ones were restored)."""

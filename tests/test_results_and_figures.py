@@ -9,17 +9,20 @@ import pytest
 from dbn_course.course import figures, results
 from dbn_course.sampling import annealing, exact
 
+from .conftest import ROOT
+
+RESULTS_DIR = ROOT / "benchmarks" / "results"
+
 matplotlib.use("Agg")
 
 
 def write_results(folder, name, figures_, date="2026-01-02", cores=2):
-    path = folder / "benchmarks" / "results" / f"{name}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"machine": {"cores": cores}, "date": date, "figures": figures_}))
+    (folder / f"{name}.json").write_text(json.dumps({"name": name, "machine": {"cores": cores}, "date": date,
+                                                     "figures": figures_}))
 
 
 def test_tables_say_what_was_not_measured(tmp_path):
-    table = results.test_error_table(start=tmp_path)
+    table = results.test_error_table(folder=tmp_path)
     lines = table.splitlines()
     assert lines[0] == "| model | source | test error |" and lines[1] == "|---|---|---|"
     published = [line for line in lines if "published" in line]
@@ -33,13 +36,12 @@ def test_tables_read_the_results_files_and_end_with_the_chapters_rows(tmp_path):
                                              "dbn_random_init_sgd_test_error_pct": 2.5,
                                              "dbn_random_init_adam_test_error_pct": 1.14}, cores=4)
     write_results(tmp_path, "rbm_loglik", {"rbm_pcd_ais_test_loglik_nats": -90.714, "rbm_pcd_train_s": 91.2})
-    nested = tmp_path / "notebooks"
-    nested.mkdir()
-    errors = results.test_error_table([("mine", "this run", "3.00%")], start=nested)
+    nested = tmp_path
+    errors = results.test_error_table([("mine", "this run", "3.00%")], folder=nested)
     assert "| DBN 784-500-500-2000, backprop fine-tuning with dropout | `dbn_backprop.json` (2026-01-02, 4-core CPU) " \
            "| 1.09% |" in errors
     assert errors.splitlines()[-1] == "| mine | this run | 3.00% |"
-    likelihoods = results.log_likelihood_table(start=nested)
+    likelihoods = results.log_likelihood_table(folder=nested)
     assert "| RBM 500, PCD-1, 60 epochs, decaying rate | `rbm_loglik.json` (2026-01-02, 2-core CPU) | -90.71 | 91 s |" \
         in likelihoods
     assert "| RBM 500, CD-1, 20 epochs | `rbm_loglik.json` (2026-01-02, 2-core CPU) | not measured |  |" in likelihoods
@@ -52,20 +54,44 @@ def test_tables_read_the_results_files_and_end_with_the_chapters_rows(tmp_path):
         "rbm_pt_ais_log_z_change_with_more_betas": -0.05, "raise_examples": 500, "raise_betas": 4000,
         "rbm_pt_ais_subset_loglik_nats": -86.5,
         "rbm_pt_raise_subset_loglik_nats": -86.91})
-    likelihoods = results.log_likelihood_table(start=nested).splitlines()
+    likelihoods = results.log_likelihood_table(folder=nested).splitlines()
     row = likelihoods.index("| RBM 500, PCD-1 with parallel tempering (3 temperatures, 1 to 0.8), 60 epochs, "
                             "decaying rate; settled AIS, 1,600 runs x 8,000 temperatures | `rbm_frontier_pt.json` "
                             "(2026-01-02, 2-core CPU) | -87.12 | 700 s |")
     assert likelihoods[row + 1] == ("| the same, first 500 test images: AIS -86.50, RAISE (from below) | "
                                     "`rbm_frontier_pt.json` (2026-01-02, 2-core CPU) | -86.91 |  |")
-    frontier = results.frontier_table(start=nested).splitlines()
+    frontier = results.frontier_table(folder=nested).splitlines()
     assert frontier[2] == "| PCD-1 | not measured |  |  |  |  |  |" and len(frontier) == 2 + 3
     assert frontier[4] == ("| PCD-1 with parallel tempering (3 temperatures, 1 to 0.8) | 60 | 11.7 min on 2 cores | "
                            "-87.12 | 1,600 x 8,000; 0.08; -0.05 (settled) | -86.50 / -86.91 (500 images, 4,000 "
                            "temperatures) | `rbm_frontier_pt.json` (2026-01-02) |")
     write_results(tmp_path, "notebooks", {"notebook_03_rbm_peak_rss_mb": 1200, "notebook_05_x_peak_rss_mb": 1300,
                                           "notebook_05_x_s": 100})
-    assert "| 1300 MB (05_x) |" in results.measurement_table(start=nested)
+    assert "| 1300 MB (05_x) |" in results.measurement_table(folder=nested)
+
+
+def test_the_package_ships_the_figures_the_chapters_quote():
+    """The chapters' tables read the same from the package's copy as from the committed results, installed or not."""
+    committed = {path.stem for path in RESULTS_DIR.glob("*.json")}
+    assert set(results.QUOTED) <= committed
+    shipped = json.loads(results.MEASURED_FILE.read_text())
+    for name in results.QUOTED:
+        assert shipped[name] == results.quoted(json.loads((RESULTS_DIR / f"{name}.json").read_text())), (
+            f"the package's copy of {name} is stale: python benchmarks/common.py writes it again")
+    for table in (results.test_error_table, results.log_likelihood_table, results.frontier_table,
+                  results.measurement_table):
+        assert table() == table(folder=RESULTS_DIR) and "not measured" not in table()
+    assert not any("benchmarks" in key for entry in shipped.values() for key in entry["figures"])
+
+
+def test_a_quoted_figure_keeps_its_date_and_machine_and_nothing_else():
+    entry = results.quoted({"name": "rbm_speed", "date": "2026-01-02", "commit": "abc", "machine": {"cores": 2},
+                            "figures": {"rbm_cd1_epoch_s": 1.5, "rbm_cd1_batch_ms": [1, 2]}})
+    assert entry == {"date": "2026-01-02", "commit": "abc", "machine": {"cores": 2},
+                     "figures": {"rbm_cd1_epoch_s": 1.5}}
+    notebooks = results.quoted({"name": "notebooks", "date": "d", "machine": {}, "figures": {
+        "notebook_03_rbm_peak_rss_mb": 1200, "notebook_03_rbm_s": 40}})
+    assert notebooks["figures"] == {"notebook_03_rbm_peak_rss_mb": 1200}
 
 
 def test_state_index_is_the_inverse_of_counting_order():

@@ -194,12 +194,12 @@ def load(split: str = "train", data_dir: str | os.PathLike | None = None, as_sup
     """``tfds.load("mnist", split=...)`` for the course."""
     return builder("mnist", data_dir).as_dataset(split, as_supervised=as_supervised)
 
-# ----------------------------------------------------------------------
-# Transforms of MNIST images: the book's ``flatten_image``, binarisation and downsampling.
-#
-# Each works on one image or a batch, as NumPy arrays or tensors (inside ``Dataset.map``
-# too), and checks what it is given: pixel values outside [0, 1] get a message that says
-# what to do.
+
+# --------------------------------------------------------------------------- transforms
+# The book's ``flatten_image``, binarisation and downsampling. Each works on one image or a
+# batch, as NumPy arrays or tensors (inside ``Dataset.map`` too), and checks what it is
+# given: pixel values outside [0, 1] get a message that says what to do.
+
 
 def flatten_image(x, label=True):
     """Turn a dataset element into a 784-vector of floats in [0, 1] (and its label).

@@ -8,10 +8,18 @@
 =================================  ===================================================
 
 Each returns a :class:`Trained`. With ``cache=True`` a stage first looks for the model
-its recipe and data train in the model cache (:mod:`dbn_course.training.stages`) and trains and
-saves it only when it is absent, so the chapters that share a model train it once. The
-shipped models' writer (:mod:`dbn_course.reproduce`) and the benchmarks run the same
-stages without the cache.
+its recipe and data train in the model cache (:func:`cached_model`) and trains and saves
+it only when it is absent, so the chapters that share a model train it once. The shipped
+models' writer (:mod:`dbn_course.reproduce`) and the benchmarks run the same stages
+without the cache.
+
+The cache: a notebook that trains a DBN for minutes should not make its reader wait
+again. The first run saves the model and its training history; a second run with the same
+configuration (recipe, data, package version) loads them in a second. Any change of
+configuration gives a new key, so a stale model is never used. Where:
+``$DBN_COURSE_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/dbn-course``, else
+``~/.cache/dbn-course``. Delete the folder to clear it; ``DBN_COURSE_CACHE=0`` turns
+caching off.
 """
 
 from __future__ import annotations
@@ -196,10 +204,10 @@ def fine_tuned_classifier(images, labels, recipe: Recipe = SHIPPED, *, start="pr
         schedule = (training.cosine_decay(settings.learning_rate, settings.num_epochs)
                     if settings.schedule == "cosine" else None)
         history = backprop.fine_tune(model, images, labels, num_epochs=settings.num_epochs,
-                                       learning_rate=settings.learning_rate, momentum=settings.momentum,
-                                       optimizer=settings.optimizer, batch_size=settings.batch_size,
-                                       schedule=schedule, test=test, test_every=test_every, seed=recipe.seed,
-                                       progress=progress)
+                                     learning_rate=settings.learning_rate, momentum=settings.momentum,
+                                     optimizer=settings.optimizer, batch_size=settings.batch_size,
+                                     schedule=schedule, test=test, test_every=test_every, seed=recipe.seed,
+                                     progress=progress)
         return model, history
 
     if not cache:
@@ -212,18 +220,9 @@ def fine_tuned_classifier(images, labels, recipe: Recipe = SHIPPED, *, start="pr
                                                 "data": fingerprint(images, labels),
                                                 "test": None if test is None else fingerprint(*test)})
 
-# ----------------------------------------------------------------------
-# Models trained in notebooks, kept under the user's cache directory and keyed by their configuration.
-#
-# A notebook that trains a DBN for minutes should not make its reader wait again: the
-# first run saves the model and its training history; a second run with the same
-# configuration (recipe, data, package version) loads them in a second. Any change of
-# configuration gives a new key, so a stale model is never used. The training stages
-# (:mod:`dbn_course.training.stages`) use it when called with ``cache=True``.
-#
-# Where: ``$DBN_COURSE_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/dbn-course``, else
-# ``~/.cache/dbn-course``. Delete the folder to clear it; ``DBN_COURSE_CACHE=0`` turns
-# caching off.
+
+
+# ---------------------------------------------------------------------- the model cache
 
 CACHE_DIR_ENV = "DBN_COURSE_CACHE_DIR"
 CACHE_SWITCH_ENV = "DBN_COURSE_CACHE"

@@ -10,7 +10,9 @@ what it shows, and a live notebook shows each of them once. The controls' own ou
 says in words what they were set to, for readers without a kernel.
 
 The status and the figure change together: a new figure is rendered first and then
-both are published at once, and the Train and Stop buttons change with them.
+both are published at once, and the Train and Stop buttons change with them. Training runs
+in a background thread (:class:`TrainingRun`, one per kernel), and a panel redraws at most
+as often as its :class:`Throttle` allows.
 """
 
 from __future__ import annotations
@@ -106,7 +108,7 @@ def wrap(text: str, width: int = 110) -> str:
 
 
 # ---------------------------------------------------------------------- training beside the notebook
-# Training that runs beside the notebook: one background thread, a Stop request, a report.
+# One background thread, a Stop request, a report.
 #
 # A Jupyter kernel handles widget events one at a time, on its main thread: while a cell
 # or a button's callback runs, no other event -- a Stop press, a slider move -- is seen

@@ -360,9 +360,9 @@ class FineTunePanel(TrainingPanel):
             self._report("fine-tuning the pretrained network and the one from random weights, an epoch of each in "
                          "turn..." if len(self.networks) == 2 else "training the network from random weights...",
                          draw=False)
-            engines = [fine_tuning_engine(network, self.images, self.labels, test=self.test,
-                                                     seed=self.seed, progress=False, callbacks=[on_tune_epoch(name)],
-                                                     stop_event=stop_event, **backprop)
+            engines = [fine_tuning_engine(network, self.images, self.labels, test=self.test, seed=self.seed,
+                                          progress=False, callbacks=[on_tune_epoch(name)], stop_event=stop_event,
+                                          **backprop)
                        for name, network in self.networks.items()]
             training.run_in_turn(engines)
         return self._summary(stop_event.is_set(), n_tune)
