@@ -48,7 +48,7 @@ from dbn_course.sampling import annealing
 from dbn_course import data
 from dbn_course.training import recipe
 from dbn_course.course import results
-from dbn_course.training.cd import tempering_betas
+from dbn_course.sampling.tempering import tempering_betas
 from dbn_course.rbm import RBM, linear_decay, train_rbm
 
 HIDDEN = 500

@@ -27,12 +27,13 @@ L = <F(v)>_data - <F(v_k)>_samples with the samples held fixed, which is how the
 computes it with ``tf.GradientTape``; :meth:`RBM.free_energy_gradients` and
 :meth:`RBM.cd_statistics` give that gradient both ways.
 
-The module reads top to bottom: the training settings (:class:`CDSettings`), the
-gradient from sufficient statistics (:func:`cd_gradients`), one CD-k / PCD-k step on a
-minibatch (:func:`cd_step`), and the layer. What is composed around the step -- the epoch
-loop, blocks of minibatches compiled with XLA, momentum and weight decay, fast weights and
-parallel tempering -- lives in :mod:`dbn_course.training.cd`; ``RBM.cd_update`` and
-``train_rbm`` hand the work to it.
+The module reads top to bottom: the layer (:class:`RBM`: its weights, conditionals,
+sampling and energies), then its training step -- the settings (:class:`CDSettings`), the
+gradient from sufficient statistics (:func:`cd_gradients`) and one CD-k / PCD-k step on a
+minibatch (:func:`cd_step`), whose update is W <- W - learning_rate * dW. What is composed
+around the step -- the epoch loop, blocks of minibatches compiled with XLA, momentum and
+weight decay, fast weights and parallel tempering -- lives in
+:mod:`dbn_course.training.cd`; ``RBM.cd_update`` and ``train_rbm`` hand the work to it.
 
 References:
     G. E. Hinton, "Training products of experts by minimizing contrastive divergence",
@@ -69,112 +70,6 @@ __all__ = ["CDSettings", "RBM", "TrainingDivergedError", "cd_gradients", "cd_ste
            "train_rbm"]
 
 
-@dataclass(frozen=True)
-class CDSettings:
-    """How CD-k / PCD-k trains an RBM: what Keras would call its optimizer, checked once, here.
-
-    The RBM's constructor takes the first five as the layer's defaults
-    (:meth:`RBM.cd_settings`); :func:`~dbn_course.training.cd.train_rbm` takes any of
-    them as keywords for one run and leaves the layer's own as they are. The last two
-    refine PCD for a run: ``fast_learning_rate`` > 0 turns on fast weights (FPCD) learning
-    at that constant rate; ``temperatures`` > 1 runs parallel tempering over that many
-    inverse temperatures, or over the ones given (:func:`~dbn_course.sampling.tempering.tempering_betas`),
-    each with as many chains as the minibatch. Both need ``persistent=True``, and they do
-    not combine.
-    """
-
-    learning_rate: float = 0.1
-    cd_steps: int = 1
-    persistent: bool = False
-    momentum: float = 0.0
-    weight_decay: float = 0.0
-    fast_learning_rate: float = 0.0
-    temperatures: int | tuple = 1
-
-    # The settings an RBM's constructor takes as the layer's defaults.
-    LAYER = ("learning_rate", "cd_steps", "persistent", "momentum", "weight_decay")
-
-    def __post_init__(self):
-        # Checked, and held as plain Python numbers, whoever builds them.
-        object.__setattr__(self, "learning_rate", check_float("learning_rate", self.learning_rate, 0.0, low_open=True))
-        object.__setattr__(self, "cd_steps", check_int("cd_steps", self.cd_steps))
-        if not isinstance(self.persistent, bool):
-            raise ValueError(f"persistent must be True or False, got {self.persistent!r}")
-        object.__setattr__(self, "momentum", check_float("momentum", self.momentum, 0.0, 1.0, high_open=True))
-        object.__setattr__(self, "weight_decay", check_float("weight_decay", self.weight_decay, 0.0))
-        object.__setattr__(self, "fast_learning_rate",
-                           check_float("fast_learning_rate", self.fast_learning_rate, 0.0))
-        betas = tempering_betas(self.temperatures)  # checks them
-        if not isinstance(self.temperatures, (int, np.integer)):
-            object.__setattr__(self, "temperatures", tuple(float(beta) for beta in self.temperatures))
-        refinements = [name for name, on in (("fast_learning_rate", self.fast_learning_rate > 0),
-                                             ("temperatures", len(betas) > 1)) if on]
-        if refinements and not self.persistent:
-            raise ValueError(f"{refinements[0]} refines persistent CD: pass persistent=True with it")
-        if len(refinements) > 1:
-            raise ValueError("fast weights and parallel tempering are two alternatives: choose one, "
-                             "fast_learning_rate > 0 or temperatures > 1")
-
-    @classmethod
-    def names(cls) -> list[str]:
-        """Every setting's name."""
-        return list(cls.__dataclass_fields__)
-
-    @property
-    def compiled(self) -> tuple:
-        """The settings compiled into the update: all but the learning rate, which changes between epochs."""
-        return (self.cd_steps, self.persistent, self.momentum, self.weight_decay, self.fast_learning_rate,
-                self.temperatures)
-
-
-def cd_gradients(v_data, h_data, v_model, h_model):
-    """The CD gradient of L = <F(v)>_data - <F(v)>_model from sufficient statistics, as [dW, db, dc].
-
-    dL/dW = <v h^T>_model - <v h^T>_data, dL/db = <v>_model - <v>_data and
-    dL/dc = <h>_model - <h>_data, with h the hidden probabilities p(h = 1 | v) of each v.
-    """
-    n_data = tf.cast(tf.shape(v_data)[0], tf.float32)
-    n_model = tf.cast(tf.shape(v_model)[0], tf.float32)
-    grad_W = (tf.matmul(v_model, h_model, transpose_a=True) / n_model
-              - tf.matmul(v_data, h_data, transpose_a=True) / n_data)
-    grad_b = tf.reduce_mean(v_model, axis=0) - tf.reduce_mean(v_data, axis=0)
-    grad_c = tf.reduce_mean(h_model, axis=0) - tf.reduce_mean(h_data, axis=0)
-    return [grad_W, grad_b, grad_c]
-
-
-def cd_step(weights, v_data, noise_h, noise_v, cd_steps: int, chains=None, *, number_label_units: int = 0,
-            chain_weights=None):
-    """One CD-k (or PCD-k) step on a minibatch: the gradient [dW, db, dc] and the chains' new hidden states.
-
-    Args:
-        weights: [W, b, c].
-        v_data: the minibatch, (B, n_v).
-        noise_h, noise_v: uniform noise for the k sweeps, (k, B, n_h) and (k, B, n_v).
-        cd_steps: k, the Gibbs sweeps.
-        chains: PCD's persistent hidden states (``None`` for CD, which starts at the data).
-        number_label_units: softmax units at the end of the visible layer (a DBN's top).
-        chain_weights: weights the chains sample from, if not ``weights`` (fast-weights PCD).
-
-    Descending the gradient raises the free energy of the samples and lowers the data's.
-    """
-    W, b, c = weights
-    W_chain, b_chain, c_chain = weights if chain_weights is None else chain_weights
-    h_data = gibbs.hidden_probabilities(v_data, W, c)  # positive phase: p(h = 1 | data)
-    # Negative phase: CD starts at h ~ p(h | data); PCD continues its chains.
-    h = gibbs.bernoulli(noise_h[0], h_data) if chains is None else chains
-    for j in range(cd_steps):
-        p_v = gibbs.visible_probabilities(h, W_chain, b_chain, number_label_units)
-        v_model = gibbs.sample_visible(noise_v[j], p_v, number_label_units)
-        h_model = gibbs.hidden_probabilities(v_model, W_chain, c_chain)
-        if chains is not None:
-            h = gibbs.bernoulli(noise_h[j], h_model)
-        elif j + 1 < cd_steps:
-            h = gibbs.bernoulli(noise_h[j + 1], h_model)
-    if chain_weights is not None:  # the gradient reads the samples under the model's own weights
-        h_model = gibbs.hidden_probabilities(v_model, W, c)
-    return cd_gradients(v_data, h_data, v_model, h_model), h
-
-
 @keras.saving.register_keras_serializable(package="dbn_course")
 class RBM(keras.layers.Layer):
     """A Restricted Boltzmann Machine with binary units, trained by CD-k or PCD-k.
@@ -186,7 +81,7 @@ class RBM(keras.layers.Layer):
     The training settings -- ``learning_rate``, ``cd_steps``, ``persistent``,
     ``momentum``, ``weight_decay`` -- are the layer's defaults (:class:`CDSettings`), as
     the book's constructor takes them: :meth:`cd_update` uses them, and
-    :func:`train_rbm` uses each one it is not given for the run.
+    :func:`~dbn_course.training.cd.train_rbm` uses each one it is not given for the run.
 
     Args:
         number_hidden_units: n_h, the number of hidden units.
@@ -211,7 +106,7 @@ class RBM(keras.layers.Layer):
     ``vb`` is b and ``hb`` is c.
 
     Attributes:
-        history: the record of the last :func:`train_rbm` run (``None`` before one).
+        history: the record of the last :func:`~dbn_course.training.cd.train_rbm` run (``None`` before one).
         trainer: the compiled update of the last run and its state -- momentum, persistent
             chains -- kept by the training code for the next run with the same settings, as a
             Keras model keeps its optimizer (``None`` before one; :meth:`reset_trainer`).
@@ -470,7 +365,7 @@ class RBM(keras.layers.Layer):
         return _training().cd_update(self, v)
 
     def fit(self, data, num_epochs: int = 10, batch_size: int = 100, **kwargs) -> dict:
-        """Train on ``data`` (see :func:`train_rbm` for the arguments); return the history, as Keras' ``fit`` does."""
+        """Train on ``data`` by :func:`~dbn_course.training.cd.train_rbm`; the history, as Keras' ``fit`` returns."""
         return _training().train_rbm(self, data, num_epochs=num_epochs, batch_size=batch_size, **kwargs).history
 
     def cd_settings(self, **overrides) -> CDSettings:
@@ -490,6 +385,116 @@ class RBM(keras.layers.Layer):
     def reset_trainer(self) -> None:
         """Drop the compiled update and its state (momentum, persistent chains): the next run starts afresh."""
         self.trainer = None
+
+
+# ---------------------------------------------------------------------- the training step
+
+
+@dataclass(frozen=True)
+class CDSettings:
+    """How CD-k / PCD-k trains an RBM: what Keras would call its optimizer, checked once, here.
+
+    The RBM's constructor takes the first five as the layer's defaults
+    (:meth:`RBM.cd_settings`); :func:`~dbn_course.training.cd.train_rbm` takes any of
+    them as keywords for one run and leaves the layer's own as they are. The last two
+    refine PCD for a run: ``fast_learning_rate`` > 0 turns on fast weights (FPCD) learning
+    at that constant rate; ``temperatures`` > 1 runs parallel tempering over that many
+    inverse temperatures, or over the ones given (:func:`~dbn_course.sampling.tempering.tempering_betas`),
+    each with as many chains as the minibatch. Both need ``persistent=True``, and they do
+    not combine.
+    """
+
+    learning_rate: float = 0.1
+    cd_steps: int = 1
+    persistent: bool = False
+    momentum: float = 0.0
+    weight_decay: float = 0.0
+    fast_learning_rate: float = 0.0
+    temperatures: int | tuple = 1
+
+    # The settings an RBM's constructor takes as the layer's defaults.
+    LAYER = ("learning_rate", "cd_steps", "persistent", "momentum", "weight_decay")
+
+    def __post_init__(self):
+        # Checked, and held as plain Python numbers, whoever builds them.
+        object.__setattr__(self, "learning_rate", check_float("learning_rate", self.learning_rate, 0.0, low_open=True))
+        object.__setattr__(self, "cd_steps", check_int("cd_steps", self.cd_steps))
+        if not isinstance(self.persistent, bool):
+            raise ValueError(f"persistent must be True or False, got {self.persistent!r}")
+        object.__setattr__(self, "momentum", check_float("momentum", self.momentum, 0.0, 1.0, high_open=True))
+        object.__setattr__(self, "weight_decay", check_float("weight_decay", self.weight_decay, 0.0))
+        object.__setattr__(self, "fast_learning_rate",
+                           check_float("fast_learning_rate", self.fast_learning_rate, 0.0))
+        betas = tempering_betas(self.temperatures)  # checks them
+        if not isinstance(self.temperatures, (int, np.integer)):
+            object.__setattr__(self, "temperatures", tuple(float(beta) for beta in self.temperatures))
+        refinements = [name for name, on in (("fast_learning_rate", self.fast_learning_rate > 0),
+                                             ("temperatures", len(betas) > 1)) if on]
+        if refinements and not self.persistent:
+            raise ValueError(f"{refinements[0]} refines persistent CD: pass persistent=True with it")
+        if len(refinements) > 1:
+            raise ValueError("fast weights and parallel tempering are two alternatives: choose one, "
+                             "fast_learning_rate > 0 or temperatures > 1")
+
+    @classmethod
+    def names(cls) -> list[str]:
+        """Every setting's name."""
+        return list(cls.__dataclass_fields__)
+
+    @property
+    def compiled(self) -> tuple:
+        """The settings compiled into the update: all but the learning rate, which changes between epochs."""
+        return (self.cd_steps, self.persistent, self.momentum, self.weight_decay, self.fast_learning_rate,
+                self.temperatures)
+
+
+def cd_gradients(v_data, h_data, v_model, h_model):
+    """The CD gradient of L = <F(v)>_data - <F(v)>_model from sufficient statistics, as [dW, db, dc].
+
+    dL/dW = <v h^T>_model - <v h^T>_data, dL/db = <v>_model - <v>_data and
+    dL/dc = <h>_model - <h>_data, with h the hidden probabilities p(h = 1 | v) of each v.
+    """
+    n_data = tf.cast(tf.shape(v_data)[0], tf.float32)
+    n_model = tf.cast(tf.shape(v_model)[0], tf.float32)
+    grad_W = (tf.matmul(v_model, h_model, transpose_a=True) / n_model
+              - tf.matmul(v_data, h_data, transpose_a=True) / n_data)
+    grad_b = tf.reduce_mean(v_model, axis=0) - tf.reduce_mean(v_data, axis=0)
+    grad_c = tf.reduce_mean(h_model, axis=0) - tf.reduce_mean(h_data, axis=0)
+    return [grad_W, grad_b, grad_c]
+
+
+def cd_step(weights, v_data, noise_h, noise_v, cd_steps: int, chains=None, *, number_label_units: int = 0,
+            chain_weights=None):
+    """One CD-k (or PCD-k) step on a minibatch: the gradient [dW, db, dc] and the chains' new hidden states.
+
+    Args:
+        weights: [W, b, c].
+        v_data: the minibatch, (B, n_v).
+        noise_h, noise_v: uniform noise for the k sweeps, (k, B, n_h) and (k, B, n_v).
+        cd_steps: k, the Gibbs sweeps.
+        chains: PCD's persistent hidden states (``None`` for CD, which starts at the data).
+        number_label_units: softmax units at the end of the visible layer (a DBN's top).
+        chain_weights: weights the chains sample from, if not ``weights`` (fast-weights PCD).
+
+    The update is W <- W - learning_rate * dW (and b, c alike): it lowers the free energy
+    of the data and raises that of the samples.
+    """
+    W, b, c = weights
+    W_chain, b_chain, c_chain = weights if chain_weights is None else chain_weights
+    h_data = gibbs.hidden_probabilities(v_data, W, c)  # positive phase: p(h = 1 | data)
+    # Negative phase: CD starts at h ~ p(h | data); PCD continues its chains.
+    h = gibbs.bernoulli(noise_h[0], h_data) if chains is None else chains
+    for j in range(cd_steps):
+        p_v = gibbs.visible_probabilities(h, W_chain, b_chain, number_label_units)
+        v_model = gibbs.sample_visible(noise_v[j], p_v, number_label_units)
+        h_model = gibbs.hidden_probabilities(v_model, W_chain, c_chain)
+        if chains is not None:
+            h = gibbs.bernoulli(noise_h[j], h_model)
+        elif j + 1 < cd_steps:
+            h = gibbs.bernoulli(noise_h[j + 1], h_model)
+    if chain_weights is not None:  # the gradient reads the samples under the model's own weights
+        h_model = gibbs.hidden_probabilities(v_model, W, c)
+    return cd_gradients(v_data, h_data, v_model, h_model), h
 
 
 def _training():

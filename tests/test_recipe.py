@@ -136,12 +136,17 @@ def test_modules_moved_in_0_4_0_import_under_their_old_names_with_a_warning(tmp_
         assert module is importlib.import_module(f"dbn_course.{new}")
     sys.modules.pop("dbn_course.gibbs")
     with pytest.warns(FutureWarning, match="dbn_course.gibbs is now dbn_course.sampling.gibbs"):
-        from dbn_course.gibbs import (
-            hidden_probabilities,  # the old spelling of a name inside a moved module
-        )
+        from dbn_course.gibbs import hidden_probabilities  # a name from a moved module, by its old path
     assert hidden_probabilities is gibbs.hidden_probabilities
     with pytest.warns(FutureWarning, match="classifier.fine_tune is now dbn_course.training.backprop.fine_tune"):
         assert classifier.fine_tune is backprop.fine_tune
+    from dbn_course.sampling import tempering
+    from dbn_course.training import cd
+
+    with pytest.warns(FutureWarning, match="training.cd.tempering_betas is now dbn_course.sampling.tempering"):
+        assert cd.tempering_betas is tempering.tempering_betas
+    with pytest.warns(FutureWarning, match="dbn.make_dbn is now dbn_course.training.recipe.make_dbn"):
+        from dbn_course.dbn import make_dbn  # noqa: F401
     with pytest.raises(ModuleNotFoundError):
         importlib.import_module("dbn_course.no_such_module")
 

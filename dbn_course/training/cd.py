@@ -34,6 +34,7 @@ import tensorflow as tf
 from dbn_course import training
 from dbn_course.checks import TrainingDivergedError, check_float, check_int
 from dbn_course.data.inputs import as_array, visible_dataset
+from dbn_course.deprecation import moved_attributes
 from dbn_course.rbm import CDSettings, cd_gradients, cd_step
 from dbn_course.sampling import gibbs, tempering
 
@@ -381,3 +382,6 @@ def train_rbm(rbm, data, map_fn=None, num_epochs: int = 10, tolerance: float | N
         rbm.history["swap_acceptance"] = trainer.swap_acceptance.tolist()
     return rbm
 
+
+# 0.4.0: the ladder of temperatures is the sampler's.
+__getattr__ = moved_attributes(__name__, {"tempering_betas": "dbn_course.sampling.tempering:tempering_betas"})
