@@ -30,8 +30,8 @@ import common
 
 import dbn_course  # noqa: F401  (starts TensorFlow quietly)
 from dbn_course import classifier, data
-from dbn_course.training import recipe, stages
 from dbn_course.reproduce import mnist_arrays
+from dbn_course.training import recipe, stages
 
 ADAM = {"optimizer": "adam", "learning_rate": 1e-3}  # the modern baseline, with the recipe's decay
 

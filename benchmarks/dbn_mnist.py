@@ -33,8 +33,8 @@ import common
 
 import dbn_course  # noqa: F401  (starts TensorFlow quietly)
 from dbn_course import data, evaluation, pretrained
-from dbn_course.training import recipe, stages
 from dbn_course.reproduce import mnist_arrays
+from dbn_course.training import recipe, stages
 
 
 def main() -> None:

@@ -29,8 +29,8 @@ import numpy as np
 
 import dbn_course  # noqa: F401  (starts TensorFlow quietly)
 from dbn_course import data, evaluation, pretrained
-from dbn_course.training import recipe, stages
 from dbn_course.reproduce import mnist_arrays
+from dbn_course.training import recipe, stages
 
 
 def read_samples(dbn, batches: int, sampling: dict) -> dict:

@@ -44,12 +44,12 @@ import common
 import numpy as np
 
 import dbn_course  # noqa: F401  (starts TensorFlow quietly)
-from dbn_course.sampling import annealing
 from dbn_course import data
-from dbn_course.training import recipe
 from dbn_course.course import results
-from dbn_course.sampling.tempering import tempering_betas
 from dbn_course.rbm import RBM, linear_decay, train_rbm
+from dbn_course.sampling import annealing
+from dbn_course.sampling.tempering import tempering_betas
+from dbn_course.training import recipe
 
 HIDDEN = 500
 LEARNING_RATE = 0.05

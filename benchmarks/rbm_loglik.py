@@ -33,11 +33,11 @@ import common
 import numpy as np
 
 import dbn_course  # noqa: F401  (starts TensorFlow quietly)
-from dbn_course.sampling import annealing
 from dbn_course import data
-from dbn_course.training import recipe
 from dbn_course.course import results
 from dbn_course.rbm import RBM, linear_decay, train_rbm
+from dbn_course.sampling import annealing
+from dbn_course.training import recipe
 
 AIS_REPEATS = 3
 SLOW_BETAS = 100_000  # a check, for the best model, that 14,500 temperatures were enough

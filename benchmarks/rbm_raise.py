@@ -31,8 +31,8 @@ import numpy as np
 from rbm_loglik import models, train
 
 import dbn_course  # noqa: F401  (starts TensorFlow quietly)
-from dbn_course.sampling import annealing
 from dbn_course import data
+from dbn_course.sampling import annealing
 
 EXAMPLES = 1000
 RUNS = 5

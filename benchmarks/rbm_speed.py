@@ -45,8 +45,8 @@ import numpy as np
 import dbn_course  # noqa: F401  (starts TensorFlow quietly)
 import tensorflow as tf
 from dbn_course import data
-from dbn_course.training import recipe
 from dbn_course.rbm import RBM, train_rbm
+from dbn_course.training import recipe
 
 BATCH = 100
 

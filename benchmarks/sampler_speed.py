@@ -24,8 +24,8 @@ import common
 import numpy as np
 
 import dbn_course  # noqa: F401  (starts TensorFlow quietly)
-from dbn_course.sampling import annealing
 from dbn_course.rbm import RBM
+from dbn_course.sampling import annealing
 from dbn_course.top_level import LabelledRBM
 
 CHAINS = 16

@@ -26,11 +26,7 @@ import numpy as np
 import tensorflow as tf
 
 from dbn_course.checks import check_float, check_int
-from dbn_course.sampling.exact import (
-    all_binary_states,
-    empirical_distribution,
-    state_index,
-)
+from dbn_course.sampling.exact import all_binary_states, empirical_distribution, state_index
 
 MAX_EXACT_UNITS = 16
 

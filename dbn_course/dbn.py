@@ -35,19 +35,8 @@ import numpy as np
 import tensorflow as tf
 
 from dbn_course import classifier
-from dbn_course.checks import (
-    FiniteGuard,
-    check_float,
-    check_int,
-    check_rbm_params,
-    is_symbolic,
-)
-from dbn_course.data.inputs import (
-    cast_visible,
-    image_label_arrays,
-    unit_array,
-    visible_batch,
-)
+from dbn_course.checks import FiniteGuard, check_float, check_int, check_rbm_params, is_symbolic
+from dbn_course.data.inputs import cast_visible, image_label_arrays, unit_array, visible_batch
 from dbn_course.deprecation import moved_attributes
 from dbn_course.rbm import RBM
 from dbn_course.sampling import gibbs

@@ -12,9 +12,7 @@ import tensorflow as tf  # noqa: E402
 from dbn_course.sampling import annealing, exact, mcmc  # noqa: E402 (mcmc imports TFP quietly)
 
 tfp = mcmc.tfp
-from tensorflow_probability.python.experimental.mcmc import (
-    sequential_monte_carlo_kernel as smc,  # noqa: E402
-)
+from tensorflow_probability.python.experimental.mcmc import sequential_monte_carlo_kernel as smc  # noqa: E402
 
 from dbn_course.top_level import LabelledRBM  # noqa: E402
 

@@ -7,14 +7,7 @@ import numpy as np
 from matplotlib import ticker
 
 from dbn_course.course import plotting
-from dbn_course.course.widgets.base import (
-    LAYOUT,
-    STYLE,
-    TrainingPanel,
-    columns,
-    int_slider,
-    plural,
-)
+from dbn_course.course.widgets.base import LAYOUT, STYLE, TrainingPanel, columns, int_slider, plural
 from dbn_course.data.inputs import binary_batch
 from dbn_course.sampling import annealing, exact
 
