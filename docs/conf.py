@@ -103,11 +103,13 @@ def copy_chapters(source: Path = ROOT / "notebooks", target: Path = CHAPTERS) ->
 
 
 def public_modules(package: str = PACKAGE) -> list[str]:
-    """Every module of the package a learner may import: not private."""
+    """Every module of the package a learner may import: not private, not a deprecated one."""
     root = importlib.import_module(package)
     names = [package]
     for info in pkgutil.walk_packages(root.__path__, prefix=f"{package}."):
         if any(part.startswith("_") for part in info.name.split(".")):
+            continue
+        if module_summary(info.name).startswith("Deprecated"):  # kept one version for old imports, not taught
             continue
         names.append(info.name)
     return sorted(names)

@@ -4,7 +4,7 @@
     exercises   -- checkers for the exercises that close each chapter
     plotting    -- image grids, filters, cost curves and captions shared by every chapter
     diagrams    -- drawings of the models: which units exist and how they connect
-    figures     -- the chapters' one-off figures
+    chapters    -- each chapter's own figures, one module per chapter
     results     -- the course's measurements beside the published figures, as the chapters' tables
     notebook    -- helpers for notebooks: recording results, describing the setup
     outputs     -- notebook outputs replaced in place: the panels' figures and the progress bars
