@@ -55,10 +55,16 @@ def package_shape() -> dict:
         modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
     edges = set()
     for module, path in modules.items():
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
         for node in ast.walk(ast.parse(path.read_text())):
-            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import) else
-                     [f"{node.module}.{alias.name}" for alias in node.names] if isinstance(node, ast.ImportFrom)
-                     and node.module else [])
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):  # relative imports too, as the package once wrote them
+                base = ".".join(package.split(".")[:len(package.split(".")) - node.level + 1]) if node.level else ""
+                base = ".".join(part for part in (base, node.module) if part)
+                names = [f"{base}.{alias.name}" for alias in node.names]
+            else:
+                names = []
             for name in names:
                 while name not in modules and "." in name:
                     name = name.rsplit(".", 1)[0]
