@@ -44,7 +44,7 @@ _deprecation.alias_moved_modules(__name__)
 if "ipykernel" in sys.modules:  # in a notebook, training draws the course layer's progress bar, which a saved
     from dbn_course.course import outputs as _outputs  # noqa: E402,F401  notebook keeps as text
 
-__all__ = sorted(_SUBMODULES | {"by_mode", "flatten_image", "quick_mode"})
+__all__ = ["by_mode", "flatten_image", "quick_mode"]  # noqa: F822  (a star import brings these, no submodule)
 
 
 def __getattr__(name: str):
@@ -59,4 +59,4 @@ def __getattr__(name: str):
 
 
 def __dir__():
-    return __all__
+    return sorted({*__all__, *_SUBMODULES, "__version__"})

@@ -28,8 +28,6 @@ Reference:
 
 from __future__ import annotations
 
-import importlib
-
 import keras
 import numpy as np
 import tensorflow as tf
@@ -38,7 +36,7 @@ from dbn_course import classifier
 from dbn_course.checks import FiniteGuard, check_float, check_int, check_rbm_params, is_symbolic
 from dbn_course.data.inputs import cast_visible, image_label_arrays, unit_array, visible_batch
 from dbn_course.deprecation import moved_attributes
-from dbn_course.rbm import RBM
+from dbn_course.rbm import RBM, TrainingMethod
 from dbn_course.sampling import gibbs
 from dbn_course.top_level import LabelledRBM
 
@@ -286,33 +284,14 @@ class DBN(keras.Model):
         """A :class:`~dbn_course.checks.FiniteGuard` over every weight of the DBN."""
         return FiniteGuard(self.trainable_weights, "the DBN", "Lower the learning rate.")
 
-    def train_rbm(self, rbm: RBM, inputs, *args, **kwargs) -> RBM:
-        """The book's member: train one RBM of the stack (:func:`dbn_course.training.pretraining.train_layer`)."""
-        return _training("pretraining").train_layer(self, rbm, inputs, *args, **kwargs)
-
-    def pretrain(self, images, labels=None, **kwargs) -> list[dict]:
-        """Greedy layer-wise pretraining (:func:`dbn_course.training.pretraining.pretrain`); one history per layer."""
-        return _training("pretraining").pretrain(self, images, labels, **kwargs)
-
-    def refine_top_level(self, images, labels=None, **kwargs) -> dict:
-        """Persistent CD for the top level (:func:`dbn_course.training.pretraining.refine_top_level`); its history."""
-        return _training("pretraining").refine_top_level(self, images, labels, **kwargs)
-
-    def up_down(self, images, labels=None, **kwargs) -> dict:
-        """Generative fine-tuning by up-down (:func:`dbn_course.training.up_down.up_down`); its history."""
-        return _training("up_down").up_down(self, images, labels, **kwargs)
-
-    def wake_update(self, images, labels=None, **kwargs) -> float:
-        """The wake phase alone on one minibatch (:func:`dbn_course.training.up_down.wake_update`)."""
-        return _training("up_down").wake_update(self, images, labels, **kwargs)
-
-    def top_update(self, images, labels=None, **kwargs) -> float:
-        """CD-k at the top alone on one minibatch (:func:`dbn_course.training.up_down.top_update`)."""
-        return _training("up_down").top_update(self, images, labels, **kwargs)
-
-    def sleep_update(self, images, labels=None, **kwargs) -> float:
-        """The sleep phase alone on one minibatch (:func:`dbn_course.training.up_down.sleep_update`)."""
-        return _training("up_down").sleep_update(self, images, labels, **kwargs)
+    # The book's training methods; each hands its work to dbn_course.training (see TrainingMethod).
+    train_rbm = TrainingMethod("pretraining", "train_layer")  # one RBM of the stack, as the book trains it
+    pretrain = TrainingMethod("pretraining", "pretrain")  # greedy layer-wise pretraining
+    refine_top_level = TrainingMethod("pretraining", "refine_top_level")  # PCD for the top level afterwards
+    up_down = TrainingMethod("up_down", "up_down")  # generative fine-tuning by the up-down algorithm
+    wake_update = TrainingMethod("up_down", "wake_update")  # its phases, one minibatch at a time
+    top_update = TrainingMethod("up_down", "top_update")
+    sleep_update = TrainingMethod("up_down", "sleep_update")
 
     def train_dbn(self, inputs, labels=None, *, up_down_epochs: int | None = None, learning_rate: float = 0.01,
                   top_gibbs_steps: int = 3, progress: bool = True) -> "DBN":
@@ -496,15 +475,6 @@ class _NoiseColumns:
 
     def bernoulli(self, probabilities):
         return gibbs.bernoulli(self.take(probabilities.shape[-1]), probabilities)
-
-
-def _training(module: str):
-    """A module of :mod:`dbn_course.training`, which the book's training methods reach when called.
-
-    Training is composed around the model and imports it; the hand-off runs the other way
-    only at call time, so importing the DBN never loads the training loop.
-    """
-    return importlib.import_module(f"dbn_course.training.{module}")
 
 
 # 0.4.0: the DBN a recipe describes is built by the recipe's module.

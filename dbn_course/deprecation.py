@@ -13,6 +13,7 @@ import functools
 import importlib
 import importlib.abc
 import importlib.util
+import inspect
 import sys
 import warnings
 
@@ -22,7 +23,7 @@ MOVED_MODULES = {
     # 0.4.0: modules grouped into folders by idea; the old name -> the new module.
     "annealing": "sampling.annealing", "cache": "training.stages", "contrastive_divergence": "training.cd",
     "diagrams": "course.diagrams", "exact": "sampling.exact", "exercises": "course.exercises",
-    "figures": "course.figures", "gibbs": "sampling.gibbs", "guard": "checks", "idx": "data.idx",
+    "figures": "course.chapters", "gibbs": "sampling.gibbs", "guard": "checks", "idx": "data.idx",
     "inputs": "data.inputs", "live": "course.widgets.base", "mcmc": "sampling.mcmc", "mnist_sources": "data.mnist",
     "notebook": "course.notebook", "notebook_output": "course.outputs", "plotting": "course.plotting",
     "pretraining": "training.pretraining", "progress": "course.outputs", "recipe": "training.recipe",
@@ -75,6 +76,18 @@ def moved_attributes(module_name: str, moves: dict[str, str]):
     return __getattr__
 
 
+def _warn_at_import(message: str) -> None:
+    """A FutureWarning at the learner's import statement: the first frame outside the import system and the package."""
+    package = __name__.rpartition(".")[0]  # its __getattr__ imports old names too: ``from dbn_course import plotting``
+    frame = inspect.currentframe().f_back
+    while frame.f_back is not None and (frame.f_globals.get("__name__", "").startswith(
+            ("importlib", "_frozen_importlib", __name__)) or frame.f_globals.get("__name__") == package):
+        frame = frame.f_back
+    warnings.warn_explicit(message, FutureWarning, frame.f_code.co_filename, frame.f_lineno,
+                           module=frame.f_globals.get("__name__"),
+                           registry=frame.f_globals.setdefault("__warningregistry__", {}))
+
+
 class _MovedModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Imports ``package.old`` (and ``package.old.sub``) as the module that took its place, with a warning."""
 
@@ -99,7 +112,7 @@ class _MovedModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def create_module(self, spec):
         new = self._target(spec.name)
-        warn_renamed(spec.name, new, stacklevel=7)
+        _warn_at_import(f"{spec.name} is now {new}; the old name goes in dbn-course {REMOVED_IN}")
         module = importlib.import_module(new)
         self.specs[new] = module.__spec__
         return module
@@ -112,4 +125,6 @@ class _MovedModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 def alias_moved_modules(package: str) -> None:
     """Let the old names in :data:`MOVED_MODULES` import, as the new modules, for one version."""
     if not any(isinstance(finder, _MovedModuleFinder) for finder in sys.meta_path):
-        sys.meta_path.append(_MovedModuleFinder(package))
+        # First, so that a submodule of a moved package (``package.widgets.base``) is the new module itself,
+        # not a second copy that the path finder would load through the alias's ``__path__``.
+        sys.meta_path.insert(0, _MovedModuleFinder(package))

@@ -29,11 +29,12 @@ computes it with ``tf.GradientTape``; :meth:`RBM.free_energy_gradients` and
 
 The module reads top to bottom: the layer (:class:`RBM`: its weights, conditionals,
 sampling and energies), then its training step -- the settings (:class:`CDSettings`), the
-gradient from sufficient statistics (:func:`cd_gradients`) and one CD-k / PCD-k step on a
-minibatch (:func:`cd_step`), whose update is W <- W - learning_rate * dW. What is composed
-around the step -- the epoch loop, blocks of minibatches compiled with XLA, momentum and
-weight decay, fast weights and parallel tempering -- lives in
-:mod:`dbn_course.training.cd`; ``RBM.cd_update`` and ``train_rbm`` hand the work to it.
+gradient from sufficient statistics (:func:`cd_gradients`), the negative phase's Gibbs
+sweeps (:func:`negative_phase`) and one CD-k / PCD-k step on a minibatch
+(:func:`cd_step`), whose update is W <- W - learning_rate * dW. What is composed around
+the step -- the epoch loop, blocks of minibatches compiled with XLA, momentum and weight
+decay, fast weights and parallel tempering -- lives in :mod:`dbn_course.training.cd`,
+where ``train_rbm`` is; the layer's ``cd_update`` and ``fit`` hand their work to it.
 
 References:
     G. E. Hinton, "Training products of experts by minimizing contrastive divergence",
@@ -47,6 +48,7 @@ References:
 from __future__ import annotations
 
 import importlib
+import types
 from dataclasses import dataclass
 
 import keras
@@ -66,8 +68,31 @@ from dbn_course.data.inputs import cast_visible, visible_batch
 from dbn_course.sampling import gibbs
 from dbn_course.sampling.tempering import tempering_betas
 
-__all__ = ["CDSettings", "RBM", "TrainingDivergedError", "cd_gradients", "cd_step", "linear_decay",  # noqa: F822
-           "train_rbm"]
+__all__ = ["CDSettings", "RBM", "TrainingDivergedError", "TrainingMethod", "cd_gradients", "cd_step",  # noqa: F822
+           "linear_decay", "negative_phase", "train_rbm"]
+
+
+class TrainingMethod:
+    """A method of a model whose work is the training code's: ``dbn_course.training.<module>.<function>``.
+
+    ``cd_update = TrainingMethod("cd", "cd_update")`` in the class body makes
+    ``rbm.cd_update(v)`` call ``dbn_course.training.cd.cd_update(rbm, v)``. The function is
+    imported when the method is first looked up, never when the model's module is: training
+    is composed around the model and imports it, not the other way round. Its arguments and
+    its documentation are the method's, so ``help(rbm.cd_update)`` shows them.
+    """
+
+    def __init__(self, module: str, function: str):
+        self.module_name, self.function = module, function
+
+    @staticmethod
+    def module(name: str):
+        """``dbn_course.training.<name>``, imported."""
+        return importlib.import_module(f"dbn_course.training.{name}")
+
+    def __get__(self, model, owner=None):
+        function = getattr(self.module(self.module_name), self.function)
+        return function if model is None else types.MethodType(function, model)
 
 
 @keras.saving.register_keras_serializable(package="dbn_course")
@@ -165,16 +190,8 @@ class RBM(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            number_hidden_units=self.number_hidden_units,
-            number_visible_units=self.number_visible_units,
-            learning_rate=self.learning_rate,
-            cd_steps=self.cd_steps,
-            persistent=self.persistent,
-            momentum=self.momentum,
-            weight_decay=self.weight_decay,
-            seed=self.seed,
-        )
+        config.update(number_hidden_units=self.number_hidden_units, number_visible_units=self.number_visible_units,
+                      **{name: getattr(self, name) for name in CDSettings.LAYER}, seed=self.seed)
         return config
 
     # ------------------------------------------------------------------ the book's names
@@ -349,24 +366,12 @@ class RBM(keras.layers.Layer):
 
     # ------------------------------------------------------------------ training
 
-    def cd_update(self, v):
-        """One CD-k (or PCD-k) update on a minibatch, with the layer's settings; returns its reconstruction cost.
-
-        ``v`` is anything :mod:`dbn_course.data.inputs` reads: floats in [0, 1], uint8 pixels,
-        a batch of images, or a dataset's ``(image, label)`` batch (the label is dropped).
-        The training code applies :func:`cd_step` (compiled, with momentum and weight decay:
-        :func:`dbn_course.training.cd.cd_update`).
-
-        Raises:
-            ValueError: the minibatch is empty or not visible data.
-            TrainingDivergedError: the update made a weight NaN or infinite; the weights
-                from before it are put back.
-        """
-        return _training().cd_update(self, v)
+    cd_update = TrainingMethod("cd", "cd_update")  # the book's one update: dbn_course.training.cd.cd_update
 
     def fit(self, data, num_epochs: int = 10, batch_size: int = 100, **kwargs) -> dict:
         """Train on ``data`` by :func:`~dbn_course.training.cd.train_rbm`; the history, as Keras' ``fit`` returns."""
-        return _training().train_rbm(self, data, num_epochs=num_epochs, batch_size=batch_size, **kwargs).history
+        return TrainingMethod.module("cd").train_rbm(self, data, num_epochs=num_epochs, batch_size=batch_size,
+                                                     **kwargs).history
 
     def cd_settings(self, **overrides) -> CDSettings:
         """The training settings: the constructor's, with any of ``overrides`` that is not None in their place."""
@@ -381,6 +386,13 @@ class RBM(keras.layers.Layer):
         """A :class:`~dbn_course.checks.FiniteGuard` over W, b and c, holding their current values."""
         rate = self.learning_rate if learning_rate is None else learning_rate
         return FiniteGuard([self.W, self.b, self.c], "the RBM", f"Lower the learning rate (now {rate:g}).")
+
+    def trainer_for(self, settings: CDSettings):
+        """Deprecated: ``dbn_course.training.cd.trainer_for(rbm, settings)``."""
+        from dbn_course.deprecation import warn_renamed
+
+        warn_renamed("RBM.trainer_for(settings)", "dbn_course.training.cd.trainer_for(rbm, settings)")
+        return TrainingMethod.module("cd").trainer_for(self, settings)
 
     def reset_trainer(self) -> None:
         """Drop the compiled update and its state (momentum, persistent chains): the next run starts afresh."""
@@ -442,6 +454,15 @@ class CDSettings:
         return list(cls.__dataclass_fields__)
 
     @property
+    def variant(self) -> str:
+        """``"CD"``, ``"PCD"``, ``"fast weights"`` or ``"parallel tempering"``."""
+        if self.fast_learning_rate > 0:
+            return "fast weights"
+        if len(tempering_betas(self.temperatures)) > 1:
+            return "parallel tempering"
+        return "PCD" if self.persistent else "CD"
+
+    @property
     def compiled(self) -> tuple:
         """The settings compiled into the update: all but the learning rate, which changes between epochs."""
         return (self.cd_steps, self.persistent, self.momentum, self.weight_decay, self.fast_learning_rate,
@@ -463,51 +484,49 @@ def cd_gradients(v_data, h_data, v_model, h_model):
     return [grad_W, grad_b, grad_c]
 
 
-def cd_step(weights, v_data, noise_h, noise_v, cd_steps: int, chains=None, *, number_label_units: int = 0,
-            chain_weights=None):
-    """One CD-k (or PCD-k) step on a minibatch: the gradient [dW, db, dc] and the chains' new hidden states.
+def negative_phase(h, weights, noise_h, noise_v, cd_steps: int, *, persistent: bool, number_label_units: int = 0):
+    """k Gibbs sweeps h -> v -> h from the hidden states ``h``: the last v, its p(h = 1 | v), and the next h.
+
+    Sweep j reads ``noise_v[j]`` for v and, for PCD, ``noise_h[j]`` for the next h; CD's
+    first h was drawn with ``noise_h[0]`` from the data, so its sweep j reads ``noise_h[j + 1]``.
+    """
+    W, b, c = weights
+    for j in range(cd_steps):
+        p_v = gibbs.visible_probabilities(h, W, b, number_label_units)
+        v = gibbs.sample_visible(noise_v[j], p_v, number_label_units)
+        p_h = gibbs.hidden_probabilities(v, W, c)
+        if persistent:
+            h = gibbs.bernoulli(noise_h[j], p_h)
+        elif j + 1 < cd_steps:
+            h = gibbs.bernoulli(noise_h[j + 1], p_h)
+    return v, p_h, h
+
+
+def cd_step(weights, v_data, noise_h, noise_v, cd_steps: int, chains=None, *, number_label_units: int = 0):
+    """One CD-k (or PCD-k) step on a minibatch: the gradient [dW, db, dc], and PCD's chains after it.
 
     Args:
         weights: [W, b, c].
         v_data: the minibatch, (B, n_v).
         noise_h, noise_v: uniform noise for the k sweeps, (k, B, n_h) and (k, B, n_v).
         cd_steps: k, the Gibbs sweeps.
-        chains: PCD's persistent hidden states (``None`` for CD, which starts at the data).
+        chains: PCD's persistent hidden states (``None`` for CD, which starts at the data and
+            returns ``None`` in their place).
         number_label_units: softmax units at the end of the visible layer (a DBN's top).
-        chain_weights: weights the chains sample from, if not ``weights`` (fast-weights PCD).
 
     The update is W <- W - learning_rate * dW (and b, c alike): it lowers the free energy
     of the data and raises that of the samples.
     """
     W, b, c = weights
-    W_chain, b_chain, c_chain = weights if chain_weights is None else chain_weights
     h_data = gibbs.hidden_probabilities(v_data, W, c)  # positive phase: p(h = 1 | data)
-    # Negative phase: CD starts at h ~ p(h | data); PCD continues its chains.
-    h = gibbs.bernoulli(noise_h[0], h_data) if chains is None else chains
-    for j in range(cd_steps):
-        p_v = gibbs.visible_probabilities(h, W_chain, b_chain, number_label_units)
-        v_model = gibbs.sample_visible(noise_v[j], p_v, number_label_units)
-        h_model = gibbs.hidden_probabilities(v_model, W_chain, c_chain)
-        if chains is not None:
-            h = gibbs.bernoulli(noise_h[j], h_model)
-        elif j + 1 < cd_steps:
-            h = gibbs.bernoulli(noise_h[j + 1], h_model)
-    if chain_weights is not None:  # the gradient reads the samples under the model's own weights
-        h_model = gibbs.hidden_probabilities(v_model, W, c)
-    return cd_gradients(v_data, h_data, v_model, h_model), h
-
-
-def _training():
-    """The training code, :mod:`dbn_course.training.cd`: where ``cd_update``, ``fit`` and ``train_rbm`` go.
-
-    Training is composed around this module and imports it; the hand-off runs the other way
-    only when a learner calls one of these, so importing the RBM never loads the training loop.
-    """
-    return importlib.import_module("dbn_course.training.cd")
+    start = gibbs.bernoulli(noise_h[0], h_data) if chains is None else chains  # CD starts at the data
+    v_model, h_model, h = negative_phase(start, weights, noise_h, noise_v, cd_steps, persistent=chains is not None,
+                                         number_label_units=number_label_units)
+    return cd_gradients(v_data, h_data, v_model, h_model), None if chains is None else h
 
 
 def __getattr__(name: str):
     # The book imports its training function from here: ``from dbn_course.rbm import RBM, train_rbm``.
     if name in ("train_rbm", "linear_decay"):
-        return getattr(_training(), name)
+        return getattr(TrainingMethod.module("cd"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -520,7 +520,7 @@ def test_a_ladder_of_given_inverse_temperatures():
     ladder = [1.0, 0.8, 0.6]
     trainer = trainer_for(rbm, rbm.cd_settings(learning_rate=1e-12, persistent=True, temperatures=ladder))
     np.testing.assert_allclose(trainer.betas, ladder, atol=1e-6)
-    assert trainer.temperatures == 3 and trainer.config[-1] == (1.0, 0.8, 0.6)  # a list becomes a tuple
+    assert trainer.levels == 3 and trainer.config[-1] == (1.0, 0.8, 0.6)  # a list becomes a tuple
     v0 = tf.constant(small_patterns(100))
     states = []
     for _ in range(300):

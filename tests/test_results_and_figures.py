@@ -140,7 +140,7 @@ def test_each_chapters_figures_are_its_own_and_the_old_names_still_draw_them():
 
     assert {"mnist", "hopfield", "rbm", "measuring"} <= set(chapters.__doc__.split())
     sys.modules.pop("dbn_course.figures", None)
-    with pytest.warns(FutureWarning, match="dbn_course.figures is now dbn_course.course.figures"):
+    with pytest.warns(FutureWarning, match="dbn_course.figures is now dbn_course.course.chapters"):
         old = importlib.import_module("dbn_course.figures")
     with pytest.warns(FutureWarning, match="now dbn_course.course.chapters.mnist.label_counts"):
         assert old.label_counts is mnist.label_counts

@@ -10,6 +10,7 @@
     outputs     -- notebook outputs replaced in place: the panels' figures and the progress bars
 
 Only this layer imports ipywidgets, matplotlib or IPython. It may import anything else in
-the package; nothing outside it imports it (the training engine draws its progress bar
-through :func:`dbn_course.training.show_progress_with`, which :mod:`outputs` sets).
+the package, and nothing below it imports it: the training engine draws its progress bar
+through :func:`dbn_course.training.show_progress_with`, which :mod:`outputs` sets when it
+is imported -- by the package's root, in a Jupyter kernel.
 """

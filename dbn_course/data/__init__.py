@@ -1,4 +1,4 @@
-"""MNIST for the course, shaped like tensorflow-datasets' ``mnist``: the course's one data boundary.
+"""MNIST for the course, shaped like tensorflow-datasets' ``mnist``, from whichever copy there is.
 
 The book loads MNIST with ``tfds.builder("mnist")``; :func:`builder` and :func:`load`
 give the same elements -- ``{"image": uint8 (28, 28, 1), "label": int64}`` -- so the
@@ -196,9 +196,9 @@ def load(split: str = "train", data_dir: str | os.PathLike | None = None, as_sup
 
 
 # --------------------------------------------------------------------------- transforms
-# The book's ``flatten_image``, binarisation and downsampling. Each works on one image or a
-# batch, as NumPy arrays or tensors (inside ``Dataset.map`` too), and checks what it is
-# given: pixel values outside [0, 1] get a message that says what to do.
+# The book's flatten_image, binarisation and downsampling. Each works on one image or a
+# batch, as NumPy arrays or tensors (inside Dataset.map too), and checks what it is given:
+# pixel values outside [0, 1] get a message that says what to do.
 
 
 def flatten_image(x, label=True):

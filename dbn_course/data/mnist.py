@@ -296,7 +296,7 @@ def _check_split(split: str) -> None:
 def load_arrays(split: str = "train", data_dir: str | os.PathLike | None = None) -> tuple[np.ndarray, np.ndarray]:
     """MNIST as NumPy arrays: ``uint8`` images of shape (n, 28, 28) and ``int64`` labels.
 
-    The fast path for training loops; :func:`load` wraps the same arrays as a dataset.
+    The fast path for training loops; :func:`dbn_course.data.load` wraps the same arrays as a dataset.
     """
     _check_split(split)
     return read_source(resolve_source(data_dir), split)

@@ -7,7 +7,8 @@ top-level RBM after a further minute of persistent CD
 784-500-500-2000-10 network fine-tuned from the DBN by backpropagation. Weights are
 stored as float16 (half the size; the test errors in ``metadata.json`` are measured with
 the float16 weights). This package only loads them: ``python -m dbn_course.reproduce``
-trains and writes all three again (``README.md`` beside them says how).
+trains and writes all three again (``README.md`` beside them says how). It imports the
+models' modules and :mod:`dbn_course.saving`, never the training code or the course layer.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ The RBM's module holds the maths and one CD-k / PCD-k step on a minibatch
 * :class:`CDTrainer`, the compiled update: a block of minibatches in one XLA call, the
   persistent chains, momentum and weight decay;
 * two refinements of PCD that keep its chains moving as the weights settle, each a
-  trainer that wraps the step rather than a branch inside it:
+  trainer whose gradient replaces the step's negative phase and keeps the rest of the
+  RBM's maths (:func:`~dbn_course.rbm.negative_phase`, :func:`~dbn_course.rbm.cd_gradients`):
 
   - :class:`FastWeightsTrainer` (FPCD; Tieleman and Hinton 2009) samples the chains from
     W + W_f, b + b_f, c + c_f, where the fast weights follow the same gradient at their own
@@ -35,7 +36,7 @@ from dbn_course import training
 from dbn_course.checks import TrainingDivergedError, check_float, check_int
 from dbn_course.data.inputs import as_array, visible_dataset
 from dbn_course.deprecation import moved_attributes
-from dbn_course.rbm import CDSettings, cd_gradients, cd_step
+from dbn_course.rbm import CDSettings, cd_gradients, cd_step, negative_phase
 from dbn_course.sampling import gibbs, tempering
 
 __all__ = ["FAST_WEIGHT_DECAY", "CDTrainer", "FastWeightsTrainer", "TemperingTrainer", "cd_update", "linear_decay",
@@ -63,7 +64,7 @@ class CDTrainer:
         velocity: the momentum buffers of W, b and c.
     """
 
-    temperatures = 1  # chains per minibatch row: more for parallel tempering
+    levels = 1  # chains per minibatch row: one per temperature with parallel tempering
     NOISE_BYTES_PER_CALL = 32 * 2**20
 
     def __init__(self, rbm, settings: CDSettings):
@@ -80,7 +81,7 @@ class CDTrainer:
     def steps_per_call(self, batch_size: int) -> int:
         """Minibatches per compiled call: a block, or fewer if their noise would pass NOISE_BYTES_PER_CALL."""
         rbm = self.rbm
-        per_step = (4 * self.cd_steps * batch_size * self.temperatures
+        per_step = (4 * self.cd_steps * batch_size * self.levels
                     * (rbm.number_visible_units + rbm.number_hidden_units + 1))
         return max(1, min(training.BLOCK_BATCHES, self.NOISE_BYTES_PER_CALL // per_step))
 
@@ -105,7 +106,7 @@ class CDTrainer:
 
     def _draw_noise(self, shape):
         rbm = self.rbm
-        swaps = shape[2] // self.temperatures * (self.temperatures - 1)  # one number per proposed swap
+        swaps = shape[2] // self.levels * (self.levels - 1)  # one number per proposed swap
         return (rbm.sampler.uniform(tf.concat([shape, [rbm.number_hidden_units]], 0)),
                 rbm.sampler.uniform(tf.concat([shape, [rbm.number_visible_units]], 0)),
                 rbm.sampler.uniform(tf.concat([shape[:2], [swaps]], 0)))
@@ -118,7 +119,7 @@ class CDTrainer:
     def _update(self, v0, learning_rate, noise_h, noise_v, noise_swap):
         """The gradient of one minibatch, applied with weight decay and momentum."""
         rbm = self.rbm
-        _, _, momentum, weight_decay, _, _ = self.config
+        momentum, weight_decay = self.settings.momentum, self.settings.weight_decay
         grads = self.gradient(v0, noise_h, noise_v, noise_swap)
         if weight_decay:
             grads[0] = grads[0] + weight_decay * rbm.W
@@ -158,11 +159,13 @@ class FastWeightsTrainer(CDTrainer):
 
     def gradient(self, v0, noise_h, noise_v, noise_swap):
         rbm = self.rbm
-        weights = (rbm.W, rbm.b, rbm.c)
-        grads, h = cd_step(weights, v0, noise_h, noise_v, self.cd_steps, self.chains.value(),
-                           number_label_units=rbm.number_label_units,
-                           chain_weights=[var + fast for var, fast in zip(weights, self.fast)])
+        W, b, c = rbm.W, rbm.b, rbm.c
+        h_data = gibbs.hidden_probabilities(v0, W, c)
+        v_model, _, h = negative_phase(self.chains.value(), [var + fast for var, fast in zip((W, b, c), self.fast)],
+                                       noise_h, noise_v, self.cd_steps, persistent=True,
+                                       number_label_units=rbm.number_label_units)
         self.chains.assign(h)
+        grads = cd_gradients(v0, h_data, v_model, gibbs.hidden_probabilities(v_model, W, c))  # under W alone
         for fast, grad in zip(self.fast, grads):
             fast.assign(FAST_WEIGHT_DECAY * fast - self.settings.fast_learning_rate * grad)
         return grads
@@ -186,10 +189,10 @@ class TemperingTrainer(CDTrainer):
     def __init__(self, rbm, settings: CDSettings):
         super().__init__(rbm, settings)
         self.betas = tempering.tempering_betas(settings.temperatures)
-        self.temperatures = len(self.betas)
+        self.levels = len(self.betas)  # temperatures
         # The swap record: proposals and acceptances per neighbouring pair.
-        self.swaps_proposed = tf.Variable(tf.zeros([self.temperatures - 1]), trainable=False)
-        self.swaps_accepted = tf.Variable(tf.zeros([self.temperatures - 1]), trainable=False)
+        self.swaps_proposed = tf.Variable(tf.zeros([self.levels - 1]), trainable=False)
+        self.swaps_accepted = tf.Variable(tf.zeros([self.levels - 1]), trainable=False)
 
     @property
     def swap_acceptance(self) -> np.ndarray:
@@ -198,14 +201,14 @@ class TemperingTrainer(CDTrainer):
 
     def start_chains(self, first):
         # Every level starts from the first minibatch's images.
-        return gibbs.draw_bernoulli(self.rbm.sampler, tf.tile(first, [self.temperatures, 1]))
+        return gibbs.draw_bernoulli(self.rbm.sampler, tf.tile(first, [self.levels, 1]))
 
     def gradient(self, v0, noise_h, noise_v, noise_swap):
         rbm = self.rbm
         W, b, c = rbm.W, rbm.b, rbm.c
         h_data = gibbs.hidden_probabilities(v0, W, c)
         betas = tf.constant(self.betas)
-        chains_per_level = self.chains.shape[0] // self.temperatures
+        chains_per_level = self.chains.shape[0] // self.levels
         beta = tf.repeat(betas, chains_per_level)[:, tf.newaxis]  # each chain's, level after level
         v = self.chains.value()
         for j in range(self.cd_steps):
@@ -227,14 +230,25 @@ def trainer_for(rbm, settings: CDSettings) -> CDTrainer:
     update, so a schedule changes it without resetting PCD's chains or the momentum.
     """
     if rbm.trainer is None or rbm.trainer.config != settings.compiled:
-        kind = (FastWeightsTrainer if settings.fast_learning_rate > 0
-                else TemperingTrainer if len(tempering.tempering_betas(settings.temperatures)) > 1 else CDTrainer)
+        kind = {"fast weights": FastWeightsTrainer, "parallel tempering": TemperingTrainer}.get(settings.variant,
+                                                                                            CDTrainer)
         rbm.trainer = kind(rbm, settings)
     return rbm.trainer
 
 
 def cd_update(rbm, v) -> float:
-    """One update of ``rbm`` on the minibatch ``v`` with its own settings (``RBM.cd_update``); its cost."""
+    """One CD-k (or PCD-k) update on a minibatch, with the layer's settings; returns its reconstruction cost.
+
+    The book's ``rbm.cd_update(v)``. ``v`` is anything :mod:`dbn_course.data.inputs` reads:
+    floats in [0, 1], uint8 pixels, a batch of images, or a dataset's ``(image, label)``
+    batch (the label is dropped). It applies :func:`~dbn_course.rbm.cd_step` compiled, with
+    the layer's momentum and weight decay, and keeps PCD's chains for the next update.
+
+    Raises:
+        ValueError: the minibatch is empty or not visible data.
+        TrainingDivergedError: the update made a weight NaN or infinite; the weights from
+            before it are put back.
+    """
     v = rbm.visible_batch(v, min_rows=1)
     guard = rbm.finite_guard()
     trainer_for(rbm, rbm.cd_settings()).step(v, rbm.learning_rate)
@@ -378,7 +392,7 @@ def train_rbm(rbm, data, map_fn=None, num_epochs: int = 10, tolerance: float | N
     except TrainingDivergedError:
         rbm.reset_trainer()  # its momentum and chains came from the diverged weights
         raise
-    if trainer.temperatures > 1:
+    if trainer.levels > 1:
         rbm.history["swap_acceptance"] = trainer.swap_acceptance.tolist()
     return rbm
 

@@ -78,6 +78,7 @@ def train_layer(dbn, rbm: RBM, inputs, num_epochs: int | None = None, tolerance:
         dbn.generative_biases[position].assign(rbm.b)
     return rbm
 
+
 def pretrain(dbn, images, labels=None, *, progress: bool = True, callbacks=(), monitor_size: int = 2000,
              stop_event=None):
     """Greedy layer-wise pretraining: RBM l learns from the hidden probabilities of RBM l-1.
@@ -124,6 +125,7 @@ def pretrain(dbn, images, labels=None, *, progress: bool = True, callbacks=(), m
             layer_input = propagate(rbm, layer_input)
     dbn.tie_generative_weights()
     return histories
+
 
 def refine_top_level(dbn, images, labels=None, *, num_epochs: int = _PCD.num_epochs,
                      learning_rate: float = _PCD.learning_rate, cd_steps: int = _PCD.cd_steps,

@@ -32,10 +32,13 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable, NamedTuple
 
-from dbn_course import classifier, training
+import numpy as np
+
+import dbn_course
+from dbn_course import classifier, data, training
 from dbn_course.saving import load_model, save_model
 from dbn_course.training import backprop
-from dbn_course.training.recipe import SHIPPED, Recipe
+from dbn_course.training.recipe import SHIPPED, Recipe, make_dbn
 
 
 class Trained(NamedTuple):
@@ -68,8 +71,6 @@ def pretrained_dbn(images, labels, recipe: Recipe = SHIPPED, *, cache: bool = Fa
     Returns:
         A :class:`Trained` whose history is the list of the layers' histories.
     """
-    from dbn_course.training.recipe import make_dbn
-
     settings = recipe.pretraining
 
     def train():
@@ -221,7 +222,6 @@ def fine_tuned_classifier(images, labels, recipe: Recipe = SHIPPED, *, start="pr
                                                 "test": None if test is None else fingerprint(*test)})
 
 
-
 # ---------------------------------------------------------------------- the model cache
 
 CACHE_DIR_ENV = "DBN_COURSE_CACHE_DIR"
@@ -244,13 +244,11 @@ def enabled() -> bool:
 
 def cache_key(kind: str, config: dict) -> str:
     """A short hash of the kind of model, its configuration, the package version and the MNIST copy used."""
-    from dbn_course import __version__, data
-
     source = data.current_source()
     description = {
         "kind": kind,
         "config": config,
-        "version": __version__,
+        "version": dbn_course.__version__,
         "data": None if source is None else source.describe(),
     }
     text = json.dumps(description, sort_keys=True, default=str)
@@ -290,8 +288,6 @@ def cached_model(kind: str, config: dict, train: Callable[[], tuple[Any, Any]]) 
 
 def fingerprint(*arrays) -> str:
     """A short hash of the arrays' contents, so a cache key changes when the training data do."""
-    import numpy as np
-
     digest = hashlib.sha256()
     for array in arrays:
         array = np.ascontiguousarray(array)

@@ -32,6 +32,9 @@ from dbn_course import training
 from dbn_course.checks import check_float, check_int
 from dbn_course.data.inputs import image_label_arrays, pixels_uint8
 
+__all__ = ["PHASES", "UpDownTrainer", "one_phase", "sleep_update", "top_update", "trainer_for", "up_down",
+           "wake_update"]
+
 PHASES = ("wake", "top", "sleep")
 KEPT_TRAINERS = 4  # compiled up-down updates a DBN keeps: each phase alone and all three
 
@@ -121,6 +124,7 @@ def up_down(dbn, images, labels=None, *, num_epochs: int | None = 10, learning_r
         schedule=schedule or training.constant(learning_rate), callbacks=callbacks, stop_event=stop_event,
         progress=progress, description="up-down fine-tuning").run()
 
+
 def wake_update(dbn, images, labels=None, learning_rate: float = 0.01) -> float:
     """The wake phase alone on one minibatch: only the generative weights G, g change.
 
@@ -128,9 +132,11 @@ def wake_update(dbn, images, labels=None, learning_rate: float = 0.01) -> float:
     """
     return one_phase(dbn, ("wake",), images, labels, learning_rate, 1)
 
+
 def top_update(dbn, images, labels=None, learning_rate: float = 0.01, top_gibbs_steps: int = 3) -> float:
     """CD-k at the top alone, on the recognised features of one minibatch: only the top RBM changes."""
     return one_phase(dbn, ("top",), images, labels, learning_rate, top_gibbs_steps)
+
 
 def sleep_update(dbn, images, labels=None, learning_rate: float = 0.01, top_gibbs_steps: int = 3) -> float:
     """The sleep phase alone: only the recognition weights R = W and r = c of the lower RBMs change.
@@ -139,6 +145,7 @@ def sleep_update(dbn, images, labels=None, learning_rate: float = 0.01, top_gibb
     minibatch's recognised features.
     """
     return one_phase(dbn, ("sleep",), images, labels, learning_rate, top_gibbs_steps)
+
 
 def one_phase(dbn, phases, images, labels, learning_rate, top_gibbs_steps):
     if len(dbn.rbms) < 2:
@@ -184,7 +191,6 @@ class UpDownTrainer:
 
     def __init__(self, dbn, top_gibbs_steps: int, phases=PHASES):
         self.dbn = dbn
-        self.key = (top_gibbs_steps, tuple(phases))
         self.phases = set(phases)
         self.top_gibbs_steps = top_gibbs_steps
         self.noise_width = dbn.up_down_noise_width(top_gibbs_steps)

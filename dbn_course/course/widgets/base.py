@@ -113,18 +113,16 @@ def wrap(text: str, width: int = 110) -> str:
 # A Jupyter kernel handles widget events one at a time, on its main thread: while a cell
 # or a button's callback runs, no other event -- a Stop press, a slider move -- is seen
 # until it returns. So a panel that trained inside its Train callback would freeze the
-# notebook for the whole run. Instead the callback starts a :class:`TrainingRun`, which
-# calls the training function in a daemon thread and returns at once; the kernel stays
-# free, and Stop sets a :class:`threading.Event` that the training engine
-# (:mod:`dbn_course.training`) checks after every block of minibatches, whichever model
-# it trains (``stop_event`` of :func:`~dbn_course.training.cd.train_rbm`,
-# :meth:`~dbn_course.dbn.DBN.pretrain`, :meth:`~dbn_course.dbn.DBN.up_down` and
-# :func:`~dbn_course.training.backprop.fine_tune`).
-# This is the design the ipywidgets documentation gives for asynchronous widgets.
+# notebook for the whole run. Instead the callback starts a TrainingRun, which calls the
+# training function in a daemon thread and returns at once; the kernel stays free, and
+# Stop sets a threading.Event that the training engine (dbn_course.training) checks after
+# every block of minibatches, whichever model it trains (the stop_event of train_rbm,
+# pretrain, up_down and fine_tune). This is the design the ipywidgets documentation gives
+# for asynchronous widgets.
 #
 # Executed headless (nbval, papermill) there is nobody to press a button: the panel
 # trains synchronously, in the cell that creates it, and its output is there when the
-# cell ends. The same :class:`TrainingRun` does both; ``background`` chooses.
+# cell ends. The same TrainingRun does both; ``background`` chooses.
 
 STOP_PRESSED = "stop requested"
 """The reason a run stops when the learner presses Stop."""
@@ -392,7 +390,7 @@ class TrainingPanel(Panel):
     def clock(self) -> float:
         """Where the panel reads the time, in seconds: wall time (:func:`time.perf_counter`).
 
-        The status line's seconds and the drawing throttle (:class:`~dbn_course.Throttle`)
+        The status line's seconds and the drawing throttle (:class:`Throttle`)
         read it. A test replaces it with a clock it advances itself, so that when a drawing
         is due never depends on how fast the machine is.
         """
