@@ -5,11 +5,11 @@ Importing the package starts TensorFlow quietly and within the CPU quota
 loaded until it is used: ``dbn_course.rbm`` or ``from dbn_course.rbm import RBM`` imports
 the RBM and what it needs, no more.
 
-The package, by idea (each folder's docstring says what it holds and what it may import):
+The package, by idea (each folder's docstring says what it holds and what it may import)::
 
-    the models, where the book imports them
-        hopfield, boltzmann, explaining_away, rbm, top_level, dbn, classifier;
-        evaluation (reconstruction cost, pseudo-likelihood, sample readings); saving
+    (top)       the models, where the book imports them: hopfield, boltzmann,
+                explaining_away, rbm, top_level, dbn, classifier; evaluation
+                (reconstruction cost, pseudo-likelihood, sample readings); saving
     data/       MNIST as tensorflow-datasets shapes it, and the data boundary (inputs)
     sampling/   block Gibbs sampling, parallel tempering's swaps, AIS and RAISE, exact
                 enumeration, TensorFlow Probability kernels
